@@ -1,0 +1,68 @@
+/** What every command shares: output, the database path, the migration source, the version. */
+import { join } from "node:path";
+import denoJson from "../../deno.json" with { type: "json" };
+import { UsageError } from "../errors.ts";
+import { directoryMigrations, embeddedMigrations, type Migration } from "../migrate/mod.ts";
+
+export const VERSION: string = denoJson.version;
+
+/** Where a command writes; tests capture it. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  isTerminal: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** The process's stdout/stderr. */
+export const processIo: Io = {
+  out: (text) => writeAll(Deno.stdout, text + "\n"),
+  err: (text) => writeAll(Deno.stderr, text + "\n"),
+  isTerminal: Deno.stdout.isTerminal(),
+};
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+}
+
+/** Global options as commander hands them over. */
+export interface GlobalOptions {
+  db?: string;
+  debug?: boolean;
+  migrationsDir?: string;
+}
+
+/**
+ * The database path: `--db`, else `$PIWARDRIVE_DB`, else `/var/lib/piwardrive/piwardrive.db`
+ * for root, else `$XDG_DATA_HOME/piwardrive/piwardrive.db` (`~/.local/share/…`).
+ */
+export function resolveDbPath(options: GlobalOptions): string {
+  const path = options.db ?? Deno.env.get("PIWARDRIVE_DB");
+  if (path !== undefined) {
+    if (path.trim() === "" || path.includes("\0")) {
+      throw new UsageError(`Invalid database path ${JSON.stringify(path)}: give a file path`);
+    }
+    return path;
+  }
+  if (Deno.uid() === 0) return "/var/lib/piwardrive/piwardrive.db";
+  const dataHome = Deno.env.get("XDG_DATA_HOME") ||
+    join(Deno.env.get("HOME") ?? ".", ".local", "share");
+  return join(dataHome, "piwardrive", "piwardrive.db");
+}
+
+/** The embedded migrations, or those of `--migrations-dir` (development). */
+export function migrationsFor(options: GlobalOptions): Migration[] {
+  if (options.migrationsDir === undefined) return embeddedMigrations();
+  try {
+    return directoryMigrations(options.migrationsDir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(
+        `Cannot read migrations directory "${options.migrationsDir}": not found`,
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,127 @@
+/** `piwardrive migrate`: apply, `--to N`, `--dry-run`, `--status`, `--verify`. */
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { ExitCode, UsageError } from "../errors.ts";
+import { migrationStatus, runMigrate, verifyDatabase } from "../migrate/mod.ts";
+import { pad } from "../migrate/migrator.ts";
+import { type GlobalOptions, type Io, migrationsFor, resolveDbPath, VERSION } from "./context.ts";
+
+/** A non-negative integer option value, or a usage error naming the option. */
+export function parseNonNegativeInt(option: string) {
+  return (value: string): number => {
+    if (!/^\d{1,9}$/.test(value.trim())) {
+      throw new InvalidArgumentError(`${option} expects a whole number ≥ 0, got "${value}".`);
+    }
+    return Number(value);
+  };
+}
+
+export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
+  return new Command("migrate")
+    .description(
+      "Bring the database schema to the latest version (or --to N), with a checked backup",
+    )
+    .option("--to <version>", "migrate up or down to this version", parseNonNegativeInt("--to"))
+    .option("--dry-run", "print the plan and its SQL, change nothing")
+    .option("--status", "list every version: applied when, checksum ok or modified, pending")
+    .option("--verify", "prove the schema is exactly what this binary expects (read-only)")
+    .option("--deep", "with --verify: also run quick_check over the whole file")
+    .option("--no-backup", "do not back up the database before changing it")
+    .option(
+      "--lock-wait <seconds>",
+      "wait this long for another migration",
+      parseNonNegativeInt("--lock-wait"),
+      30,
+    )
+    .option("--json", "machine-readable output")
+    .action(async (options) => {
+      const g = globals();
+      const dbPath = resolveDbPath(g);
+      const migrations = migrationsFor(g);
+      const modes = [options.status, options.verify, options.dryRun].filter(Boolean).length;
+      if (modes > 1) throw new UsageError("Use only one of --status, --verify and --dry-run");
+      if (options.deep && !options.verify) throw new UsageError("--deep only goes with --verify");
+      const json = (value: unknown) => io.out(JSON.stringify(value, null, 2));
+
+      if (options.verify) {
+        const report = verifyDatabase(dbPath, migrations, { deep: options.deep });
+        if (options.json) json(report);
+        else {
+          io.out(
+            `Verifying "${dbPath}" (applied version ${
+              report.appliedVersion ?? "?"
+            }, this binary knows up to ${report.latestVersion})`,
+          );
+          for (const c of report.checks) {
+            const mark = c.status === "pass" ? "ok  " : c.status === "fail" ? "FAIL" : "skip";
+            io.out(`  ${mark}  ${c.check}`);
+            for (const f of c.findings) io.out(`          ${f}`);
+          }
+          const failed = report.checks.filter((c) => c.status === "fail").length;
+          io.out(
+            report.ok
+              ? `Verification passed: all ${report.checks.length} checks`
+              : `Verification failed: ${failed} check(s) failed`,
+          );
+        }
+        exit(report.exitCode);
+        return;
+      }
+
+      if (options.status) {
+        const report = migrationStatus(dbPath, migrations);
+        if (options.json) return json(report);
+        io.out(
+          `Database "${dbPath}": ${
+            report.exists ? `version ${report.currentVersion}` : "does not exist yet"
+          }; this binary knows up to ${report.latestVersion}`,
+        );
+        for (const v of report.versions) {
+          const when = v.appliedAt ? ` ${v.appliedAt}${v.adopted ? " (adopted)" : ""}` : "";
+          io.out(`  ${pad(v.version)}  ${v.state.padEnd(8)}  ${v.description}${when}`);
+        }
+        if (report.versions.some((v) => v.state === "unknown")) exit(ExitCode.schemaNewer);
+        else if (report.versions.some((v) => v.state === "modified")) {
+          exit(ExitCode.verificationFailed);
+        }
+        return;
+      }
+
+      const outcome = await runMigrate({
+        dbPath,
+        migrations,
+        target: options.to,
+        dryRun: options.dryRun,
+        backup: options.backup,
+        lockWaitMs: options.lockWait * 1000,
+        appVersion: VERSION,
+        log: (line) => {
+          if (!options.json) io.err(line);
+        },
+      });
+      if (options.json) return json(outcome);
+      if (outcome.adoptedVersion && !outcome.dryRun) {
+        io.out(`Adopted "${dbPath}" at version ${outcome.adoptedVersion} (schema matched exactly)`);
+      }
+      if (outcome.steps.length === 0) {
+        io.out(`Database "${dbPath}" is up to date at version ${outcome.toVersion}`);
+        return;
+      }
+      io.out(
+        `${
+          outcome.dryRun ? "Plan for" : "Migrated"
+        } "${dbPath}" from version ${outcome.fromVersion} to ${outcome.toVersion}:`,
+      );
+      for (const s of outcome.steps) {
+        const took = s.executionMs === undefined ? "" : ` (${s.executionMs} ms)`;
+        io.out(
+          `  ${s.direction === "up" ? "up  " : "down"} ${pad(s.version)} ${s.description}${took}`,
+        );
+        for (const sql of s.sql ?? []) io.out(indent(sql.endsWith(";") ? sql : `${sql};`));
+      }
+      if (outcome.dryRun) io.out("Dry run: nothing was changed");
+    });
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((l) => `        ${l}`).join("\n");
+}

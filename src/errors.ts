@@ -1,0 +1,60 @@
+/**
+ * Errors a user can meet, each carrying the process exit code the CLI turns it into.
+ * The codes are documented in the README and used by every command.
+ */
+
+/** Process exit codes. */
+export const ExitCode = {
+  ok: 0,
+  runtime: 1,
+  usage: 2,
+  verificationFailed: 3,
+  schemaNewer: 4,
+} as const;
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+/** A failure with a one-line message meant for the user, and the exit code it maps to. */
+export class PiwardriveError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode = ExitCode.runtime, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PiwardriveError";
+    this.exitCode = exitCode;
+  }
+}
+
+/** A bad flag, value or argument: exit 2. */
+export class UsageError extends PiwardriveError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ExitCode.usage, options);
+    this.name = "UsageError";
+  }
+}
+
+/** The database holds versions this binary does not know: exit 4. */
+export class SchemaNewerError extends PiwardriveError {
+  readonly unknownVersions: number[];
+  constructor(unknownVersions: number[], latestKnown: number) {
+    super(
+      `Database schema is newer than this binary: it has version(s) ${
+        unknownVersions.join(", ")
+      }, this binary knows up to ${latestKnown}; use a newer piwardrive`,
+      ExitCode.schemaNewer,
+    );
+    this.name = "SchemaNewerError";
+    this.unknownVersions = unknownVersions;
+  }
+}
+
+/** An integrity, checksum or drift problem was found: exit 3. */
+export class VerificationError extends PiwardriveError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ExitCode.verificationFailed, options);
+    this.name = "VerificationError";
+  }
+}
+
+/** The message of anything thrown, for one-line reports. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

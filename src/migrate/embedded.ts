@@ -1,0 +1,17 @@
+/**
+ * The migrations compiled into the program. Static text imports put every file into the bundle
+ * and the compiled binary, so nothing is read from disk at run time. A test checks this list
+ * against the `migrations/` directory; add a line here for every new file.
+ */
+import m0001 from "../../migrations/0001_baseline.sql" with { type: "text" };
+import m0002 from "../../migrations/0002_add_wifi_vendor.sql" with { type: "text" };
+import m0003 from "../../migrations/0003_wifi_encryption_type.sql" with { type: "text" };
+import m0004 from "../../migrations/0004_wifi_confidence_score.sql" with { type: "text" };
+
+/** Embedded migration files, as `{ name, text }`. */
+export const embeddedMigrationFiles: readonly { name: string; text: string }[] = [
+  { name: "0001_baseline.sql", text: m0001 },
+  { name: "0002_add_wifi_vendor.sql", text: m0002 },
+  { name: "0003_wifi_encryption_type.sql", text: m0003 },
+  { name: "0004_wifi_confidence_score.sql", text: m0004 },
+];

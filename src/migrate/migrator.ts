@@ -1,0 +1,378 @@
+/**
+ * The migration runner: one class, public verbs over one private engine, one private method per
+ * safety rule. A run (all the steps needed to reach a target) is one transaction holding each
+ * migration and its ledger row, so a failure or a power cut leaves the database exactly at the
+ * version it had before the run.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { errorMessage, PiwardriveError, SchemaNewerError, VerificationError } from "../errors.ts";
+import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
+import type { Migration, MigrationStep } from "./parse.ts";
+import { hasLedger, insertLedgerRow, LEDGER_DDL, type LedgerRow, readLedger } from "./ledger.ts";
+import { rebuildTable } from "./rebuild.ts";
+
+/** One step of a plan. */
+export interface PlannedStep {
+  migration: Migration;
+  direction: "up" | "down";
+}
+
+/** What happened to one planned step (kysely's Success | Error | NotExecuted). */
+export interface StepResult {
+  version: number;
+  description: string;
+  direction: "up" | "down";
+  status: "success" | "error" | "not_executed" | "rolled_back";
+  executionMs?: number;
+  error?: string;
+}
+
+/** A migration that failed: names the version, the statement and SQLite's cause. */
+export class MigrationFailedError extends PiwardriveError {
+  readonly results: StepResult[];
+  constructor(message: string, results: StepResult[], options?: ErrorOptions) {
+    super(message, 1, options);
+    this.name = "MigrationFailedError";
+    this.results = results;
+  }
+}
+
+export interface MigratorOptions {
+  /** Stamped into the ledger. */
+  appVersion?: string;
+  /** System clock, replaceable in tests. */
+  now?: () => Date;
+  /**
+   * The expected schema of each version: when given, every step must leave exactly that schema
+   * (the only proof a down step has), checked before its commit.
+   */
+  expectedSchema?: (version: number) => SchemaSnapshot;
+}
+
+/** Runs the migrations `migrations` (versions 1…N, from a provider) against `db`. */
+export class Migrator {
+  readonly #db: DatabaseSync;
+  readonly #migrations: Migration[];
+  readonly #options: MigratorOptions;
+
+  constructor(db: DatabaseSync, migrations: Migration[], options: MigratorOptions = {}) {
+    this.#db = db;
+    this.#migrations = migrations;
+    this.#options = options;
+  }
+
+  /** The newest version this binary knows. */
+  get latestVersion(): number {
+    return this.#migrations.length;
+  }
+
+  get migrations(): readonly Migration[] {
+    return this.#migrations;
+  }
+
+  /** The ledger rows. */
+  ledger(): LedgerRow[] {
+    return readLedger(this.#db);
+  }
+
+  /** The highest applied version, 0 for none. */
+  currentVersion(): number {
+    const rows = this.ledger();
+    return rows.length === 0 ? 0 : rows[rows.length - 1].version;
+  }
+
+  /** The steps that take the database from its current version to `target` (latest by default). */
+  plan(target = this.latestVersion): PlannedStep[] {
+    this.#ensureTargetExists(target);
+    this.#ensureNoNewerVersions();
+    this.#ensureNoMissingMigrations();
+    this.#ensureChecksumsMatch();
+    const applied = new Set(this.ledger().map((r) => r.version));
+    const current = this.currentVersion();
+    if (target >= current) {
+      return this.#migrations
+        .filter((m) => m.version <= target && !applied.has(m.version))
+        .map((migration) => ({ migration, direction: "up" as const }));
+    }
+    return this.#migrations
+      .filter((m) => m.version > target && applied.has(m.version))
+      .reverse()
+      .map((migration) => ({ migration, direction: "down" as const }));
+  }
+
+  /** Applies the plan to `target` in one transaction; throws MigrationFailedError on failure. */
+  migrateTo(target = this.latestVersion): StepResult[] {
+    return this.#run(this.plan(target));
+  }
+
+  /** Applies every pending migration. */
+  migrateToLatest(): StepResult[] {
+    return this.migrateTo(this.latestVersion);
+  }
+
+  /**
+   * Writes the ledger for a database built without one (by older code), when its schema equals
+   * the expected schema of a known version. Returns that version, or 0 for an empty database.
+   * Throws VerificationError with the differences otherwise.
+   */
+  adoptLegacySchema(expected: (version: number) => SchemaSnapshot, dryRun = false): number {
+    if (hasLedger(this.#db)) return this.currentVersion();
+    const live = readSchema(this.#db);
+    if (Object.keys(live.tables).length === 0) return 0;
+    let closest: { version: number; diff: string[] } | null = null;
+    for (let version = this.latestVersion; version >= 1; version--) {
+      const diff = diffSchema(live, withoutLedger(expected(version)));
+      if (diff.length === 0) {
+        if (!dryRun) this.#adopt(version);
+        return version;
+      }
+      if (!closest || diff.length < closest.diff.length) closest = { version, diff };
+    }
+    throw new VerificationError(
+      `Database has tables but no schema_version ledger, and its schema matches no known version ` +
+        `(closest: version ${closest!.version}): ${closest!.diff.join("; ")}`,
+    );
+  }
+
+  #adopt(version: number): void {
+    const appliedAt = this.#now().toISOString();
+    this.#transaction(() => {
+      this.#db.exec(LEDGER_DDL);
+      for (const m of this.#migrations.slice(0, version)) {
+        insertLedgerRow(this.#db, {
+          version: m.version,
+          description: m.description,
+          appliedAt,
+          checksum: m.checksum,
+          executionMs: null,
+          adopted: true,
+          appVersion: this.#options.appVersion ?? null,
+        });
+      }
+    });
+  }
+
+  #run(plan: PlannedStep[]): StepResult[] {
+    const results: StepResult[] = plan.map(({ migration, direction }) => ({
+      version: migration.version,
+      description: migration.description,
+      direction,
+      status: "not_executed",
+    }));
+    if (plan.length === 0) return results;
+    let index = 0;
+    try {
+      this.#transaction(() => {
+        for (; index < plan.length; index++) {
+          const started = performance.now();
+          this.#applyStep(plan[index]);
+          results[index].status = "success";
+          results[index].executionMs = Math.round(performance.now() - started);
+        }
+      });
+    } catch (error) {
+      for (let k = 0; k < index; k++) results[k].status = "rolled_back";
+      const failed = plan[index];
+      if (!failed) throw error;
+      results[index].status = "error";
+      results[index].error = errorMessage(error);
+      const before = this.currentVersion();
+      throw new MigrationFailedError(
+        `Migration ${pad(failed.migration.version)} (${failed.migration.description}) failed ` +
+          `${failed.direction === "up" ? "" : "to roll back "}${errorMessage(error)}; ` +
+          `nothing was changed: the database is still at version ${before}`,
+        results,
+        { cause: error },
+      );
+    }
+    return results;
+  }
+
+  #applyStep({ migration, direction }: PlannedStep): void {
+    const started = performance.now();
+    if (direction === "up" && !hasLedger(this.#db)) this.#db.exec(LEDGER_DDL);
+    for (const step of direction === "up" ? migration.up : migration.down) this.#execute(step);
+    if (direction === "up") {
+      this.#ensureVerifyPasses(migration);
+      insertLedgerRow(this.#db, {
+        version: migration.version,
+        description: migration.description,
+        appliedAt: this.#now().toISOString(),
+        checksum: migration.checksum,
+        executionMs: Math.round(performance.now() - started),
+        adopted: false,
+        appVersion: this.#options.appVersion ?? null,
+      });
+    } else {
+      this.#db.prepare("DELETE FROM schema_version WHERE version = ?").run(migration.version);
+    }
+    this.#ensureSchemaIs(direction === "up" ? migration.version : migration.version - 1);
+    this.#ensureForeignKeysHold();
+  }
+
+  #execute(step: MigrationStep): void {
+    try {
+      if (step.kind === "sql") this.#db.exec(step.sql);
+      else rebuildTable(this.#db, step.table, step.createSql);
+    } catch (error) {
+      const text = step.kind === "sql" ? step.sql : `rebuild of table ${step.table}`;
+      throw new Error(`at line ${step.line} (${excerpt(text)}): ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Every verify query of `migration` returns 1; used after applying it and by `--verify`. */
+  verifyFailures(migration: Migration): string[] {
+    const failures: string[] = [];
+    for (const query of migration.verify) {
+      try {
+        const row = this.#db.prepare(query.sql).get();
+        const value = row === undefined ? undefined : Object.values(row)[0];
+        if (value !== 1 && value !== 1n) {
+          failures.push(
+            `verify query at line ${query.line} (${excerpt(query.sql)}) returned ${
+              row === undefined ? "no row" : JSON.stringify(value)
+            }, expected 1`,
+          );
+        }
+      } catch (error) {
+        failures.push(`verify query at line ${query.line} failed: ${errorMessage(error)}`);
+      }
+    }
+    return failures;
+  }
+
+  #ensureVerifyPasses(migration: Migration): void {
+    const failures = this.verifyFailures(migration);
+    if (failures.length > 0) throw new Error(failures.join("; "));
+  }
+
+  #ensureSchemaIs(version: number): void {
+    if (!this.#options.expectedSchema) return;
+    const drift = diffSchema(
+      withoutLedger(readSchema(this.#db)),
+      withoutLedger(this.#options.expectedSchema(version)),
+    );
+    if (drift.length > 0) {
+      throw new Error(`left a schema that differs from version ${version}: ${drift.join("; ")}`);
+    }
+  }
+
+  #ensureForeignKeysHold(): void {
+    const problems = this.#db.prepare("PRAGMA foreign_key_check").all() as Record<
+      string,
+      unknown
+    >[];
+    if (problems.length > 0) {
+      throw new Error(
+        `foreign_key_check found ${problems.length} violation(s), first in table ${
+          problems[0].table
+        } rowid ${problems[0].rowid}`,
+      );
+    }
+  }
+
+  #ensureTargetExists(target: number): void {
+    if (!Number.isInteger(target) || target < 0 || target > this.latestVersion) {
+      throw new PiwardriveError(
+        `Cannot migrate to version ${target}: this binary knows versions 0 to ${this.latestVersion}`,
+        2,
+      );
+    }
+  }
+
+  #ensureNoNewerVersions(): void {
+    const newer = this.ledger().map((r) => r.version).filter((v) => v > this.latestVersion);
+    if (newer.length > 0) throw new SchemaNewerError(newer, this.latestVersion);
+  }
+
+  #ensureNoMissingMigrations(): void {
+    const known = new Set(this.#migrations.map((m) => m.version));
+    const missing = this.ledger().map((r) => r.version).filter((v) => v >= 1 && !known.has(v));
+    if (missing.length > 0) {
+      throw new VerificationError(
+        `Applied version(s) ${
+          missing.join(", ")
+        } are missing from this binary; run \`piwardrive migrate --verify\``,
+      );
+    }
+  }
+
+  #ensureChecksumsMatch(): void {
+    const byVersion = new Map(this.#migrations.map((m) => [m.version, m]));
+    const modified = this.ledger().filter((r) => {
+      const m = byVersion.get(r.version);
+      return m && r.checksum !== m.checksum;
+    }).map((r) => r.version);
+    if (modified.length > 0) {
+      throw new VerificationError(
+        `Applied migration(s) ${
+          modified.map(pad).join(", ")
+        } differ from the ones in this binary (checksum mismatch); run \`piwardrive migrate --verify\` for details`,
+      );
+    }
+  }
+
+  /**
+   * Runs `fn` in one IMMEDIATE transaction with foreign keys off (they can only be switched
+   * outside a transaction); `foreign_key_check` inside each step keeps them honest.
+   */
+  #transaction(fn: () => void): void {
+    this.#db.exec("PRAGMA foreign_keys = OFF");
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+      try {
+        fn();
+        this.#db.exec("COMMIT");
+      } catch (error) {
+        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+        throw error;
+      }
+    } finally {
+      this.#db.exec("PRAGMA foreign_keys = ON");
+    }
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
+  }
+}
+
+/** The expected schema of each version, built by replaying the migrations in memory. */
+export function expectedSchemas(migrations: Migration[]): (version: number) => SchemaSnapshot {
+  const cache = new Map<number, SchemaSnapshot>();
+  let db: DatabaseSync | null = null;
+  let migrator: Migrator | null = null;
+  return (version: number) => {
+    const hit = cache.get(version);
+    if (hit) return hit;
+    if (!db || migrator!.currentVersion() > version) {
+      db?.close();
+      db = new DatabaseSync(":memory:");
+      migrator = new Migrator(db, migrations);
+    }
+    for (let v = migrator!.currentVersion() + 1; v <= version; v++) {
+      migrator!.migrateTo(v);
+      cache.set(v, readSchema(db));
+    }
+    if (version === 0) cache.set(0, readSchema(db));
+    return cache.get(version)!;
+  };
+}
+
+function withoutLedger(schema: SchemaSnapshot): SchemaSnapshot {
+  const tables = { ...schema.tables };
+  delete tables.schema_version;
+  return { ...schema, tables };
+}
+
+/** `0004` for 4. */
+export function pad(version: number): string {
+  return String(version).padStart(4, "0");
+}
+
+function excerpt(sql: string): string {
+  const text = sql.replace(/--[^\n]*\n/g, " ").replace(/\s+/g, " ").trim();
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}

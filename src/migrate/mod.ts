@@ -1,0 +1,30 @@
+/**
+ * Migrations: parsing `migrations/NNNN_description.sql`, checksums, the runner with its safety
+ * rules and table-rebuild step, status, and `--verify`. The embedded list is what the binary
+ * carries; tests can hand the runner any other list.
+ */
+import { embeddedMigrationFiles } from "./embedded.ts";
+import { loadMigrations, type Migration } from "./parse.ts";
+
+export { migrationChecksum } from "./checksum.ts";
+export { loadMigrations, type Migration, parseMigrationFile } from "./parse.ts";
+export { expectedSchemas, MigrationFailedError, Migrator } from "./migrator.ts";
+export { type MigrateOutcome, runMigrate } from "./run.ts";
+export { migrationStatus, type StatusReport } from "./status.ts";
+export { verifyDatabase, type VerifyReport } from "./verify.ts";
+
+let embedded: Migration[] | null = null;
+
+/** The migrations compiled into this binary, parsed once. */
+export function embeddedMigrations(): Migration[] {
+  embedded ??= loadMigrations([...embeddedMigrationFiles]);
+  return embedded;
+}
+
+/** Migrations from a directory (development and tests: `--migrations-dir`). */
+export function directoryMigrations(dir: string): Migration[] {
+  const files = [...Deno.readDirSync(dir)]
+    .filter((e) => e.isFile && e.name.endsWith(".sql"))
+    .map((e) => ({ name: e.name, text: Deno.readTextFileSync(`${dir}/${e.name}`) }));
+  return loadMigrations(files);
+}

@@ -1,0 +1,152 @@
+/**
+ * `piwardrive migrate` as a service: the lock, adoption of a ledger-less database, the plan,
+ * the checked backup, and the run. The CLI only renders what this returns.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { dirname } from "node:path";
+import { openDatabase } from "../db/open.ts";
+import { readSchema } from "../db/schema.ts";
+import {
+  backupDatabase,
+  backupPathFor,
+  databaseBytes,
+  ensureFreeSpace,
+  pruneBackups,
+} from "../db/backup.ts";
+import { acquireMigrationLock, LOCK_WAIT_MS } from "../db/lock.ts";
+import { expectedSchemas, Migrator, type StepResult } from "./migrator.ts";
+import type { Migration } from "./parse.ts";
+
+export interface MigrateOptions {
+  dbPath: string;
+  migrations: Migration[];
+  /** Version to reach; latest when absent. */
+  target?: number;
+  dryRun?: boolean;
+  /** Take a checked backup before changing a database that holds tables (default true). */
+  backup?: boolean;
+  lockWaitMs?: number;
+  appVersion?: string;
+  /** Progress lines (waiting for a lock, backup written, adopted). */
+  log?: (line: string) => void;
+}
+
+export interface MigrateOutcome {
+  database: string;
+  dryRun: boolean;
+  fromVersion: number;
+  toVersion: number;
+  /** Set when a ledger-less database was (or, on a dry run, would be) adopted at this version. */
+  adoptedVersion: number | null;
+  backupPath: string | null;
+  steps: (StepResult & { sql?: string[] })[];
+}
+
+/**
+ * Brings the database at `dbPath` to the target version.
+ *
+ * @example
+ * ```ts
+ * const outcome = await runMigrate({ dbPath: "piwardrive.db", migrations });
+ * outcome.toVersion; // 4
+ * ```
+ */
+export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcome> {
+  const log = options.log ?? (() => {});
+  if (options.dryRun) return dryRun(options);
+  const lock = await acquireMigrationLock(
+    options.dbPath,
+    options.lockWaitMs ?? LOCK_WAIT_MS,
+    (holder) => log(`waiting for another migration (${holder}) to finish…`),
+  );
+  let db: DatabaseSync | null = null;
+  try {
+    db = openDatabase(options.dbPath, { create: true });
+    const expected = expectedSchemas(options.migrations);
+    const migrator = new Migrator(db, options.migrations, {
+      appVersion: options.appVersion,
+      expectedSchema: expected,
+    });
+    const wasLedgerless = migrator.ledger().length === 0;
+    const adopted = migrator.adoptLegacySchema(expected);
+    const adoptedVersion = wasLedgerless && adopted > 0 ? adopted : null;
+    if (adoptedVersion) {
+      log(`adopted a database without a ledger: its schema is exactly version ${adoptedVersion}`);
+    }
+    const fromVersion = migrator.currentVersion();
+    const plan = migrator.plan(options.target);
+    let backupPath: string | null = null;
+    if (plan.length > 0 && options.backup !== false && hasTables(db)) {
+      const bytes = databaseBytes(options.dbPath);
+      ensureFreeSpace(dirname(options.dbPath), Math.ceil(bytes * 1.1) + 1048576, "a backup");
+      backupPath = backupPathFor(options.dbPath, fromVersion, new Date());
+      await backupDatabase(db, backupPath);
+      log(`backup written and checked: ${backupPath}`);
+      for (const removed of pruneBackups(options.dbPath)) log(`old backup removed: ${removed}`);
+    }
+    const steps = migrator.migrateTo(options.target);
+    return {
+      database: options.dbPath,
+      dryRun: false,
+      fromVersion,
+      toVersion: migrator.currentVersion(),
+      adoptedVersion,
+      backupPath,
+      steps,
+    };
+  } finally {
+    db?.close();
+    lock.release();
+  }
+}
+
+function dryRun(options: MigrateOptions): MigrateOutcome {
+  let db: DatabaseSync;
+  try {
+    db = openDatabase(options.dbPath, { readOnly: true });
+  } catch (error) {
+    // A database that does not exist yet plans from version 0.
+    if (!(error instanceof Error) || !/no such file/.test(error.message)) throw error;
+    db = new DatabaseSync(":memory:");
+  }
+  try {
+    const migrator = new Migrator(db, options.migrations);
+    const adopted = migrator.adoptLegacySchema(expectedSchemas(options.migrations), true);
+    const hadLedger = migrator.ledger().length > 0;
+    // Plan from the adopted version without writing its ledger: replay the decision in memory.
+    const fromVersion = hadLedger ? migrator.currentVersion() : adopted;
+    const target = options.target ?? options.migrations.length;
+    const planner = hadLedger ? migrator : plannerAt(options.migrations, fromVersion);
+    const steps = planner.plan(target).map(({ migration, direction }) => ({
+      version: migration.version,
+      description: migration.description,
+      direction,
+      status: "not_executed" as const,
+      sql: (direction === "up" ? migration.up : migration.down).map((s) =>
+        s.kind === "sql" ? s.sql : `-- migrate:rebuild ${s.table}\n${s.createSql}`
+      ),
+    }));
+    return {
+      database: options.dbPath,
+      dryRun: true,
+      fromVersion,
+      toVersion: target,
+      adoptedVersion: !hadLedger && adopted > 0 ? adopted : null,
+      backupPath: null,
+      steps,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function plannerAt(migrations: Migration[], version: number): Migrator {
+  const memory = new DatabaseSync(":memory:");
+  const migrator = new Migrator(memory, migrations);
+  migrator.migrateTo(version);
+  return migrator;
+}
+
+function hasTables(db: DatabaseSync): boolean {
+  return Object.keys(readSchema(db).tables).length > 0;
+}

@@ -1,0 +1,78 @@
+/** `migrate --status`: each version, applied when, checksum ok or modified, or pending. */
+import { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../db/open.ts";
+import { readLedger } from "./ledger.ts";
+import type { Migration } from "./parse.ts";
+
+export interface VersionStatus {
+  version: number;
+  description: string;
+  /** `unknown`: in the ledger but not in this binary (a newer database). */
+  state: "applied" | "modified" | "pending" | "unknown";
+  appliedAt: string | null;
+  executionMs: number | null;
+  adopted: boolean;
+}
+
+export interface StatusReport {
+  database: string;
+  exists: boolean;
+  currentVersion: number;
+  latestVersion: number;
+  versions: VersionStatus[];
+}
+
+/**
+ * The status of every known and every applied version, read-only.
+ *
+ * @example
+ * ```ts
+ * migrationStatus("piwardrive.db", migrations).versions[0].state; // "applied"
+ * ```
+ */
+export function migrationStatus(dbPath: string, migrations: Migration[]): StatusReport {
+  let db: DatabaseSync | null = null;
+  let exists = true;
+  try {
+    db = openDatabase(dbPath, { readOnly: true });
+  } catch (error) {
+    if (!(error instanceof Error) || !/no such file/.test(error.message)) throw error;
+    exists = false;
+  }
+  try {
+    const ledger = db ? readLedger(db) : [];
+    const rows = new Map(ledger.map((r) => [r.version, r]));
+    const versions: VersionStatus[] = migrations.map((m) => {
+      const row = rows.get(m.version);
+      return {
+        version: m.version,
+        description: m.description,
+        state: !row ? "pending" : row.checksum === m.checksum ? "applied" : "modified",
+        appliedAt: row?.appliedAt ?? null,
+        executionMs: row?.executionMs ?? null,
+        adopted: row?.adopted ?? false,
+      };
+    });
+    for (const row of ledger) {
+      if (row.version > migrations.length || row.version < 1) {
+        versions.push({
+          version: row.version,
+          description: row.description,
+          state: "unknown",
+          appliedAt: row.appliedAt,
+          executionMs: row.executionMs,
+          adopted: row.adopted,
+        });
+      }
+    }
+    return {
+      database: dbPath,
+      exists,
+      currentVersion: ledger.length === 0 ? 0 : ledger[ledger.length - 1].version,
+      latestVersion: migrations.length,
+      versions,
+    };
+  } finally {
+    db?.close();
+  }
+}
