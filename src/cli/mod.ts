@@ -7,6 +7,8 @@ import { errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
 import { MigrationFileError } from "../migrate/parse.ts";
 import { type Io, processIo, VERSION } from "./context.ts";
 import { migrateCommand } from "./migrate_command.ts";
+import { dbCommand } from "./db_command.ts";
+import { configCommand } from "./config_command.ts";
 
 /**
  * Runs the CLI with `args` (without the program name) and returns the exit code.
@@ -39,7 +41,13 @@ export async function main(args: string[], io: Io = processIo): Promise<number> 
       outputError: (s, write) => write(`piwardrive: ${s.replace(/^error: /, "").trim()}\n`),
     });
   const globals = () => program.opts();
-  for (const command of [migrateCommand(io, globals, exit)]) {
+  for (
+    const command of [
+      migrateCommand(io, globals, exit),
+      dbCommand(io, globals, exit),
+      configCommand(io, globals),
+    ]
+  ) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }
   try {

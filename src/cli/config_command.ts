@@ -1,0 +1,73 @@
+/** `piwardrive config get|set|unset|list` over the configuration table. */
+import { Command, Option } from "@commander-js/extra-typings";
+import { CONFIG_TYPES, getConfig, listConfig, setConfig, unsetConfig } from "../db/config.ts";
+import { openDatabase } from "../db/open.ts";
+import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
+import { openCurrentDatabase } from "./store.ts";
+
+export function configCommand(io: Io, globals: () => GlobalOptions) {
+  const config = new Command("config").description(
+    "Read and change settings stored in the database",
+  );
+  const readOnly = () => openDatabase(resolveDbPath(globals()), { readOnly: true });
+  config.command("get")
+    .description("print the value of a key")
+    .argument("<key>")
+    .option("--json", "machine-readable output")
+    .action((key, options) => {
+      const db = readOnly();
+      try {
+        const entry = getConfig(db, key);
+        io.out(options.json ? JSON.stringify(entry) : entry.value);
+      } finally {
+        db.close();
+      }
+    });
+  config.command("set")
+    .description("set a key; the value must parse as its type")
+    .argument("<key>")
+    .argument("<value>")
+    .addOption(
+      new Option("--type <type>", "value type (default: the key's type, else string)").choices(
+        CONFIG_TYPES,
+      ),
+    )
+    .option("--description <text>", "what the setting is for")
+    .option("--json", "machine-readable output")
+    .action(async (key, value, options) => {
+      const { db } = await openCurrentDatabase(globals(), io, { quiet: options.json });
+      try {
+        const entry = setConfig(db, key, value, options.type, options.description);
+        io.out(
+          options.json ? JSON.stringify(entry) : `${entry.key} = ${entry.value} (${entry.type})`,
+        );
+      } finally {
+        db.close();
+      }
+    });
+  config.command("unset")
+    .description("remove a key")
+    .argument("<key>")
+    .action(async (key) => {
+      const { db } = await openCurrentDatabase(globals(), io);
+      try {
+        unsetConfig(db, key);
+      } finally {
+        db.close();
+      }
+    });
+  config.command("list")
+    .description("print every key with its value and type")
+    .option("--json", "machine-readable output")
+    .action((options) => {
+      const db = readOnly();
+      try {
+        const entries = listConfig(db);
+        if (options.json) io.out(JSON.stringify(entries, null, 2));
+        else for (const e of entries) io.out(`${e.key} = ${e.value} (${e.type})`);
+      } finally {
+        db.close();
+      }
+    });
+  return config;
+}

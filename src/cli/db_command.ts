@@ -1,0 +1,139 @@
+/** `piwardrive db …`: check, vacuum, analyze, stats, backup, restore, indexes. */
+import { Command } from "@commander-js/extra-typings";
+import { ExitCode } from "../errors.ts";
+import { acquireMigrationLock } from "../db/lock.ts";
+import { vacuumDatabase } from "../db/vacuum.ts";
+import {
+  analyzeDatabase,
+  backupTo,
+  checkIntegrity,
+  databaseStats,
+  indexUsage,
+  restoreFrom,
+} from "../db/maintenance.ts";
+import { verifyDatabase } from "../migrate/mod.ts";
+import { type GlobalOptions, type Io, migrationsFor, resolveDbPath } from "./context.ts";
+
+export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
+  const db = new Command("db").description("Database maintenance and monitoring");
+  const path = () => resolveDbPath(globals());
+  const json = (value: unknown) => io.out(JSON.stringify(value, null, 2));
+
+  db.command("check")
+    .description("integrity_check over the whole file, foreign_key_check, and migrate --verify")
+    .option("--json", "machine-readable output")
+    .action((options) => {
+      const dbPath = path();
+      const verify = verifyDatabase(dbPath, migrationsFor(globals()));
+      const opened = verify.checks[0].status === "pass";
+      const integrity = opened ? checkIntegrity(dbPath) : { integrity: [], foreignKeys: [] };
+      const ok = verify.ok && integrity.integrity.length === 0 &&
+        integrity.foreignKeys.length === 0;
+      const code = ok
+        ? ExitCode.ok
+        : verify.exitCode === ExitCode.schemaNewer
+        ? ExitCode.schemaNewer
+        : ExitCode.verificationFailed;
+      if (options.json) json({ database: dbPath, ok, ...integrity, verify });
+      else {
+        io.out(
+          `integrity_check: ${
+            integrity.integrity.length === 0 ? (opened ? "ok" : "skipped") : "FAILED"
+          }`,
+        );
+        for (const line of integrity.integrity) io.out(`  ${line}`);
+        io.out(
+          `foreign_key_check: ${
+            integrity.foreignKeys.length === 0 ? (opened ? "ok" : "skipped") : "FAILED"
+          }`,
+        );
+        for (const line of integrity.foreignKeys) io.out(`  ${line}`);
+        const failed = verify.checks.filter((c) => c.status === "fail");
+        io.out(`verify: ${failed.length === 0 ? "ok" : "FAILED"}`);
+        for (const c of failed) for (const f of c.findings) io.out(`  ${c.check}: ${f}`);
+        io.out(ok ? `"${dbPath}" is sound` : `"${dbPath}" has problems`);
+      }
+      exit(code);
+    });
+
+  db.command("vacuum")
+    .description("rebuild the file compactly (stop collect first: it waits for the lock)")
+    .option("--json", "machine-readable output")
+    .action(async (options) => {
+      const dbPath = path();
+      const lock = await acquireMigrationLock(dbPath);
+      try {
+        const result = vacuumDatabase(dbPath);
+        if (options.json) json(result);
+        else io.out(`vacuum done: ${result.beforeBytes} bytes before, ${result.afterBytes} after`);
+      } finally {
+        lock.release();
+      }
+    });
+
+  db.command("analyze")
+    .description("update the query planner's statistics")
+    .action(() => {
+      analyzeDatabase(path());
+      io.out("analyze done");
+    });
+
+  db.command("stats")
+    .description("file size, pages, free pages, rows and indexes per table")
+    .option("--json", "machine-readable output")
+    .action((options) => {
+      const s = databaseStats(path());
+      if (options.json) return json(s);
+      io.out(`database       ${s.database}`);
+      io.out(`size           ${s.fileBytes} bytes (+ ${s.walBytes} in WAL)`);
+      io.out(`pages          ${s.pageCount} × ${s.pageSize} bytes, ${s.freelistCount} free`);
+      io.out(`journal mode   ${s.journalMode}`);
+      io.out(`schema version ${s.schemaVersion}`);
+      for (const t of s.tables) {
+        io.out(
+          `  ${t.name.padEnd(20)} ${String(t.rows).padStart(10)} rows  indexes: ${
+            t.indexes.join(", ") || "-"
+          }`,
+        );
+      }
+    });
+
+  db.command("indexes")
+    .description("for each query the application runs, the index that serves it")
+    .option("--json", "machine-readable output")
+    .action((options) => {
+      const usage = indexUsage(path());
+      if (options.json) return json(usage);
+      for (const u of usage) {
+        io.out(`${u.name.padEnd(30)} ${u.index ?? "NO INDEX: " + u.plan.join("; ")}`);
+      }
+    });
+
+  db.command("backup")
+    .description("write an online, checked copy of the database")
+    .argument("<path>", "file to create (must not exist)")
+    .action(async (destination) => {
+      const bytes = await backupTo(path(), destination);
+      io.out(`backup written and checked: ${destination} (${bytes} bytes)`);
+    });
+
+  db.command("restore")
+    .description("replace the database with a checked backup, keeping a copy of what it replaces")
+    .argument("<path>", "backup file")
+    .action(async (backupPath) => {
+      const dbPath = path();
+      const lock = await acquireMigrationLock(dbPath);
+      try {
+        const { keptCopy, version } = restoreFrom(
+          dbPath,
+          backupPath,
+          migrationsFor(globals()).length,
+        );
+        if (keptCopy) io.out(`previous database kept as ${keptCopy}`);
+        io.out(`restored "${dbPath}" from "${backupPath}" (schema version ${version})`);
+      } finally {
+        lock.release();
+      }
+    });
+  return db;
+}

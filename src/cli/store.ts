@@ -1,0 +1,29 @@
+/** Opening the database for commands that write: migrate it to the latest version first. */
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../db/open.ts";
+import { runMigrate } from "../migrate/mod.ts";
+import { type GlobalOptions, type Io, migrationsFor, resolveDbPath, VERSION } from "./context.ts";
+
+/**
+ * Brings the database to the latest version (backup, lock, adoption, exit 4 on a newer one)
+ * unless `migrate` is false, then opens it for writing.
+ */
+export async function openCurrentDatabase(
+  globals: GlobalOptions,
+  io: Io,
+  options: { migrate?: boolean; quiet?: boolean } = {},
+): Promise<{ db: DatabaseSync; dbPath: string }> {
+  const dbPath = resolveDbPath(globals);
+  if (options.migrate !== false) {
+    const outcome = await runMigrate({
+      dbPath,
+      migrations: migrationsFor(globals),
+      appVersion: VERSION,
+      log: (line) => options.quiet || io.err(line),
+    });
+    if (outcome.steps.length > 0 && !options.quiet) {
+      io.err(`migrated "${dbPath}" from version ${outcome.fromVersion} to ${outcome.toVersion}`);
+    }
+  }
+  return { db: openDatabase(dbPath, { create: options.migrate !== false }), dbPath };
+}
