@@ -1,5 +1,5 @@
 /** `migrate --status`: each version, applied when, checksum ok or modified, or pending. */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../db/open.ts";
 import { readLedger } from "./ledger.ts";
 import type { Migration } from "./parse.ts";

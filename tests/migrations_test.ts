@@ -1,0 +1,212 @@
+/** The guide's "Testing Migrations", for real: every migration up, down and up again on data. */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
+import { embeddedMigrations, expectedSchemas, Migrator } from "../src/migrate/mod.ts";
+import { diffSchema, readSchema } from "../src/db/schema.ts";
+import { databaseAt, fillBaselineRows, logicalDump, storedColumns } from "./helpers/db.ts";
+import { tempDir } from "./helpers/cli.ts";
+
+const migrations = embeddedMigrations();
+const expected = expectedSchemas(migrations);
+
+Deno.test("the embedded migrations are exactly the files of migrations/", () => {
+  const dir = new URL("../migrations/", import.meta.url);
+  const onDisk = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assert.deepEqual(embeddedMigrationFiles.map((f) => f.name), onDisk);
+  for (const file of embeddedMigrationFiles) {
+    assert.equal(file.text, Deno.readTextFileSync(new URL(file.name, dir)), file.name);
+  }
+});
+
+Deno.test("version 1 is the design guide's baseline, exactly", () => {
+  const db = new DatabaseSync(":memory:");
+  new Migrator(db, migrations).migrateTo(1);
+  const columns = (table: string) =>
+    (db.prepare('SELECT name, type, "notnull" AS nn, dflt_value AS d, pk FROM pragma_table_info(?)')
+      .all(table) as { name: string; type: string; nn: number; d: string | null; pk: number }[])
+      .map((c) =>
+        `${c.name} ${c.type}${c.nn ? " NOT NULL" : ""}${c.d ? ` DEFAULT ${c.d}` : ""}${
+          c.pk ? " PK" : ""
+        }`
+      );
+  assert.deepEqual(columns("health_records"), [
+    "id INTEGER PK",
+    "timestamp TEXT NOT NULL",
+    "cpu_temp REAL",
+    "cpu_percent REAL",
+    "memory_percent REAL",
+    "disk_percent REAL",
+    "network_rx_bytes INTEGER",
+    "network_tx_bytes INTEGER",
+    "gps_lat REAL",
+    "gps_lon REAL",
+    "gps_accuracy REAL",
+    "wifi_networks_count INTEGER",
+    "bluetooth_devices_count INTEGER",
+    "created_at TEXT DEFAULT CURRENT_TIMESTAMP",
+  ]);
+  assert.deepEqual(columns("wifi_networks"), [
+    "id INTEGER PK",
+    "bssid TEXT NOT NULL",
+    "ssid TEXT",
+    "frequency INTEGER",
+    "signal_strength INTEGER",
+    "encryption TEXT",
+    "channel INTEGER",
+    "first_seen TEXT",
+    "last_seen TEXT",
+    "gps_lat REAL",
+    "gps_lon REAL",
+    "gps_accuracy REAL",
+    "created_at TEXT DEFAULT CURRENT_TIMESTAMP",
+  ]);
+  assert.deepEqual(columns("bluetooth_devices"), [
+    "id INTEGER PK",
+    "address TEXT NOT NULL",
+    "name TEXT",
+    "device_type TEXT",
+    "rssi INTEGER",
+    "manufacturer TEXT",
+    "services TEXT",
+    "first_seen TEXT",
+    "last_seen TEXT",
+    "gps_lat REAL",
+    "gps_lon REAL",
+    "gps_accuracy REAL",
+    "created_at TEXT DEFAULT CURRENT_TIMESTAMP",
+  ]);
+  assert.deepEqual(columns("configuration"), [
+    "id INTEGER PK",
+    "key TEXT NOT NULL",
+    "value TEXT NOT NULL",
+    "type TEXT DEFAULT 'string'",
+    "description TEXT",
+    "updated_at TEXT DEFAULT CURRENT_TIMESTAMP",
+  ]);
+  const schema = readSchema(db);
+  for (const t of ["health_records", "wifi_networks", "bluetooth_devices", "configuration"]) {
+    assert.equal(schema.tables[t].autoincrement, true, `${t} AUTOINCREMENT`);
+  }
+  assert.equal(schema.indexes["sqlite_autoindex_configuration_1"].unique, true);
+  const indexes = Object.entries(schema.indexes).filter(([n]) => n.startsWith("idx_"))
+    .map(([n, i]) => `${n}(${i.columns.map((c) => c.split(" ")[0]).join(", ")})`).sort();
+  assert.deepEqual(indexes, [
+    "idx_bt_address(address)",
+    "idx_bt_last_seen(last_seen)",
+    "idx_bt_location(gps_lat, gps_lon)",
+    "idx_bt_name(name)",
+    "idx_config_key(key)",
+    "idx_health_created_at(created_at)",
+    "idx_health_timestamp(timestamp)",
+    "idx_wifi_bssid(bssid)",
+    "idx_wifi_last_seen(last_seen)",
+    "idx_wifi_location(gps_lat, gps_lon)",
+    "idx_wifi_ssid(ssid)",
+  ]);
+});
+
+Deno.test("every migration goes up, down and up again with every row preserved exactly", () => {
+  using dir = tempDir();
+  const db = databaseAt(`${dir.path}/a.db`, 0);
+  const migrator = new Migrator(db, migrations, { expectedSchema: expected });
+  for (let v = 0; v < migrations.length; v++) {
+    if (v === 1) fillBaselineRows(db, 400);
+    const before = logicalDump(db);
+    migrator.migrateTo(v + 1);
+    assert.deepEqual(diffSchema(readSchema(db), expected(v + 1)), []);
+    const up = logicalDump(db);
+    // Up keeps every value of every column that existed before.
+    for (const table of Object.keys(before)) {
+      const keep = storedColumns(db, table).filter((c) => before[table][0]?.includes(`"${c}"`));
+      const pick = (rows: string[]) =>
+        rows.map((r) => JSON.stringify(keep.sort().map((c) => JSON.parse(r)[c])));
+      assert.deepEqual(pick(up[table] ?? []), pick(before[table]), `${table} after up to ${v + 1}`);
+    }
+    migrator.migrateTo(v);
+    assert.deepEqual(logicalDump(db), before, `data after ${v + 1} → ${v}`);
+    assert.deepEqual(diffSchema(readSchema(db), expected(v)), []);
+    migrator.migrateTo(v + 1);
+    assert.deepEqual(logicalDump(db), up, `data after ${v} → ${v + 1} again`);
+  }
+  db.close();
+});
+
+Deno.test("rows inserted at version 1 are identical after migrating to the latest (the guide's integrity test)", () => {
+  const db = new DatabaseSync(":memory:");
+  const migrator = new Migrator(db, migrations);
+  migrator.migrateTo(1);
+  const rows = [["00:11:22:33:44:55", "TestNetwork", 2437, -50], [
+    "AA:BB:CC:DD:EE:FF",
+    "AnotherNetwork",
+    5180,
+    -60,
+  ]];
+  for (const r of rows) {
+    db.prepare(
+      "INSERT INTO wifi_networks (bssid, ssid, frequency, signal_strength) VALUES (?, ?, ?, ?)",
+    ).run(...r as [string, string, number, number]);
+  }
+  migrator.migrateToLatest();
+  const after = db.prepare(
+    "SELECT bssid, ssid, frequency, signal_strength FROM wifi_networks ORDER BY id",
+  )
+    .all().map((r) => Object.values(r));
+  assert.deepEqual(after, rows);
+});
+
+Deno.test("version 3 derives encryption_type for old rows and for rows written later", () => {
+  const db = new DatabaseSync(":memory:");
+  const migrator = new Migrator(db, migrations);
+  migrator.migrateTo(2);
+  const insert = (e: string | null) =>
+    db.prepare("INSERT INTO wifi_networks (bssid, encryption) VALUES ('x', ?)").run(e);
+  for (const e of ["WPA3-SAE/WPA2-PSK", "wpa2-psk", "WPA-PSK", "WEP", "Open", null]) insert(e);
+  migrator.migrateToLatest();
+  insert("WPA2-EAP");
+  db.exec("UPDATE wifi_networks SET encryption = 'WEP' WHERE encryption = 'Open'");
+  assert.deepEqual(
+    db.prepare("SELECT encryption_type FROM wifi_networks ORDER BY id").all().map((r) =>
+      r.encryption_type
+    ),
+    ["WPA3", "WPA2", "WPA", "WEP", "WEP", null, "WPA2"],
+  );
+});
+
+Deno.test("the rebuild of version 4 keeps ids, the AUTOINCREMENT counter and every index", () => {
+  const db = new DatabaseSync(":memory:");
+  const migrator = new Migrator(db, migrations, { expectedSchema: expected });
+  migrator.migrateTo(3);
+  for (let i = 0; i < 10; i++) {
+    db.prepare("INSERT INTO wifi_networks (bssid) VALUES (?)").run(`b${i}`);
+  }
+  db.exec("DELETE FROM wifi_networks WHERE id > 5");
+  migrator.migrateTo(4);
+  assert.deepEqual(
+    { ...db.prepare("SELECT max(id) AS m, count(*) AS c FROM wifi_networks").get() },
+    {
+      m: 5,
+      c: 5,
+    },
+  );
+  db.exec("INSERT INTO wifi_networks (bssid) VALUES ('new')");
+  assert.equal(db.prepare("SELECT id FROM wifi_networks WHERE bssid = 'new'").get()!.id, 11);
+  assert.equal(
+    db.prepare("SELECT confidence_score FROM wifi_networks WHERE bssid = 'new'").get()!
+      .confidence_score,
+    0,
+  );
+  const indexes = db.prepare("SELECT name FROM pragma_index_list('wifi_networks') ORDER BY name")
+    .all().map((r) => r.name);
+  assert.deepEqual(indexes, [
+    "idx_wifi_bssid",
+    "idx_wifi_last_seen",
+    "idx_wifi_location",
+    "idx_wifi_ssid",
+    "idx_wifi_vendor",
+  ]);
+  assert.equal(
+    db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE '_rebuild_%'").get()!.n,
+    0,
+  );
+});
