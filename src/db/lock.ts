@@ -2,6 +2,7 @@
  * One migrator at a time: an exclusive flock on `<db>.lock`. The kernel drops it when the
  * process dies (even by kill -9), so a crash never leaves a stale lock behind.
  */
+import { dirname } from "node:path";
 import { PiwardriveError } from "../errors.ts";
 
 /** Default bounded wait for another migrator to finish. */
@@ -27,6 +28,7 @@ export async function acquireMigrationLock(
   onWait?: (holder: string) => void,
 ): Promise<HeldLock> {
   const path = `${dbPath}.lock`;
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const file = await Deno.open(path, { create: true, read: true, write: true, mode: 0o600 });
   const deadline = Date.now() + waitMs;
   let announced = false;
