@@ -15,7 +15,9 @@ export function sharedCaptures(tool: string): { name: string; text: string }[] |
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     if (Deno.env.get("CI") === "true") {
-      throw new Error(`Cannot find shared captures "${fileURLToPath(dir)}": required under CI=true`);
+      throw new Error(
+        `Cannot find shared captures "${fileURLToPath(dir)}": required under CI=true`,
+      );
     }
     return null;
   }

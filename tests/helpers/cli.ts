@@ -26,7 +26,11 @@ export async function cli(...args: string[]): Promise<CliResult> {
   const err: string[] = [];
   const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), isTerminal: false };
   const code = await main(args, io);
-  return { code, stdout: out.map((l) => l + "\n").join(""), stderr: err.map((l) => l + "\n").join("") };
+  return {
+    code,
+    stdout: out.map((l) => l + "\n").join(""),
+    stderr: err.map((l) => l + "\n").join(""),
+  };
 }
 
 /** Runs the CLI as a child process (`deno run <start permissions> main.ts …`). */
