@@ -1,5 +1,5 @@
 /** Database fixtures for tests: migrated databases, generated rows, logical dumps. */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { createHash } from "node:crypto";
 import { embeddedMigrations } from "../../src/migrate/mod.ts";
 import { Migrator } from "../../src/migrate/migrator.ts";
