@@ -159,8 +159,9 @@ Deno.test("version 3 derives encryption_type for old rows and for rows written l
   const db = new DatabaseSync(":memory:");
   const migrator = new Migrator(db, migrations);
   migrator.migrateTo(2);
+  let n = 0;
   const insert = (e: string | null) =>
-    db.prepare("INSERT INTO wifi_networks (bssid, encryption) VALUES ('x', ?)").run(e);
+    db.prepare("INSERT INTO wifi_networks (bssid, encryption) VALUES (?, ?)").run(`b${n++}`, e);
   for (const e of ["WPA3-SAE/WPA2-PSK", "wpa2-psk", "WPA-PSK", "WEP", "Open", null]) insert(e);
   migrator.migrateToLatest();
   insert("WPA2-EAP");
@@ -209,4 +210,68 @@ Deno.test("the rebuild of version 4 keeps ids, the AUTOINCREMENT counter and eve
     db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE '_rebuild_%'").get()!.n,
     0,
   );
+});
+
+Deno.test("versions 5 and 6 merge duplicates (best signal, earliest first, latest last) and restore them on down", () => {
+  const db = new DatabaseSync(":memory:");
+  const migrator = new Migrator(db, migrations, { expectedSchema: expected });
+  migrator.migrateTo(4);
+  const wifi = db.prepare(
+    "INSERT INTO wifi_networks (bssid, ssid, signal_strength, first_seen, last_seen, gps_lat, gps_lon) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  );
+  wifi.run("aa:aa:aa:aa:aa:aa", "a1", -70, "2026-01-02T00:00:00Z", "2026-01-02T00:05:00Z", 1, 1);
+  wifi.run("aa:aa:aa:aa:aa:aa", "a2", -40, "2026-01-03T00:00:00Z", "2026-01-03T00:01:00Z", 2, 2);
+  wifi.run(
+    "aa:aa:aa:aa:aa:aa",
+    "a3",
+    null,
+    "2026-01-01T00:00:00Z",
+    "2026-01-09T00:00:00Z",
+    null,
+    null,
+  );
+  wifi.run("bb:bb:bb:bb:bb:bb", "b", -60, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", 3, 3);
+  const bt = db.prepare(
+    "INSERT INTO bluetooth_devices (address, name, rssi, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)",
+  );
+  bt.run("AA:BB:CC:00:00:01", "x", -80, "2026-01-05T00:00:00Z", "2026-01-05T00:00:00Z");
+  bt.run("AA:BB:CC:00:00:01", "y", -50, "2026-01-06T00:00:00Z", "2026-01-06T00:00:00Z");
+  const before = logicalDump(db);
+  migrator.migrateTo(6);
+  assert.deepEqual(
+    db.prepare(
+      "SELECT id, bssid, ssid, signal_strength, first_seen, last_seen, gps_lat FROM wifi_networks ORDER BY id",
+    )
+      .all().map((r) => ({ ...r })),
+    [
+      {
+        id: 2,
+        bssid: "aa:aa:aa:aa:aa:aa",
+        ssid: "a2",
+        signal_strength: -40,
+        first_seen: "2026-01-01T00:00:00Z",
+        last_seen: "2026-01-09T00:00:00Z",
+        gps_lat: 2,
+      },
+      {
+        id: 4,
+        bssid: "bb:bb:bb:bb:bb:bb",
+        ssid: "b",
+        signal_strength: -60,
+        first_seen: "2026-01-01T00:00:00Z",
+        last_seen: "2026-01-01T00:00:00Z",
+        gps_lat: 3,
+      },
+    ],
+  );
+  assert.deepEqual(
+    { ...db.prepare("SELECT id, name, first_seen, last_seen FROM bluetooth_devices").get() },
+    { id: 2, name: "y", first_seen: "2026-01-05T00:00:00Z", last_seen: "2026-01-06T00:00:00Z" },
+  );
+  assert.throws(
+    () => wifi.run("bb:bb:bb:bb:bb:bb", "dup", -1, null, null, null, null),
+    /UNIQUE constraint failed/,
+  );
+  migrator.migrateTo(4);
+  assert.deepEqual(logicalDump(db), before);
 });

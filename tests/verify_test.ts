@@ -4,6 +4,9 @@ import { DatabaseSync } from "node:sqlite";
 import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
 import { cli, tempDir } from "./helpers/cli.ts";
 import { databaseAt } from "./helpers/db.ts";
+import { embeddedMigrations } from "../src/migrate/mod.ts";
+
+const LATEST = embeddedMigrations().length;
 
 /** Copies the embedded migrations into `dir`, optionally changing one file's text. */
 function migrationsDir(
@@ -71,7 +74,7 @@ Deno.test("verify is read-only: the file's bytes are unchanged and nothing is wr
 Deno.test("a ledger checksum altered by hand fails verify with exit 3 naming the version", async () => {
   using dir = tempDir();
   const path = `${dir.path}/p.db`;
-  databaseAt(path, 4).close();
+  databaseAt(path, LATEST).close();
   const raw = new DatabaseSync(path);
   raw.exec(
     "UPDATE schema_version SET checksum = 'sha256:' || printf('%064d', 0) WHERE version = 2",
@@ -93,7 +96,7 @@ Deno.test("a ledger checksum altered by hand fails verify with exit 3 naming the
 Deno.test("a one-byte edit of an applied migration is caught; a CRLF-only change is not", async () => {
   using dir = tempDir();
   const path = `${dir.path}/p.db`;
-  databaseAt(path, 4).close();
+  databaseAt(path, LATEST).close();
   using crlfDir = tempDir();
   const crlf = migrationsDir(crlfDir.path, {
     name: "0003_wifi_encryption_type.sql",
@@ -113,21 +116,24 @@ Deno.test("a one-byte edit of an applied migration is caught; a CRLF-only change
 Deno.test("a version newer than the binary gives exit 4, for verify and for every writing command", async () => {
   using dir = tempDir();
   const path = `${dir.path}/p.db`;
-  databaseAt(path, 4).close();
+  databaseAt(path, LATEST).close();
   const raw = new DatabaseSync(path);
   raw.exec(
-    "INSERT INTO schema_version (version, description, applied_at) VALUES (7, 'future', 'x')",
+    "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', 'x')",
   );
   raw.close();
   const { code, failed } = await verifyJson(path);
   assert.equal(code, 4);
-  assert.match(failed.newer[0], /version\(s\) 7 are newer than this binary \(it knows up to 4\)/);
+  assert.match(
+    failed.newer[0],
+    new RegExp(`version\\(s\\) 99 are newer than this binary \\(it knows up to ${LATEST}\\)`),
+  );
   for (const args of [["migrate"], ["migrate", "--to", "2"], ["config", "set", "a", "b"]]) {
     const result = await cli("--db", path, ...args);
     assert.equal(result.code, 4, args.join(" "));
     assert.equal(
       result.stderr,
-      "piwardrive: Database schema is newer than this binary: it has version(s) 7, this binary knows up to 4; use a newer piwardrive\n",
+      `piwardrive: Database schema is newer than this binary: it has version(s) 99, this binary knows up to ${LATEST}; use a newer piwardrive\n`,
     );
   }
 });
@@ -135,7 +141,7 @@ Deno.test("a version newer than the binary gives exit 4, for verify and for ever
 Deno.test("schema drift: a column or index added or dropped by hand is reported by name", async () => {
   using dir = tempDir();
   const path = `${dir.path}/p.db`;
-  databaseAt(path, 4).close();
+  databaseAt(path, LATEST).close();
   const raw = new DatabaseSync(path);
   raw.exec("ALTER TABLE wifi_networks ADD COLUMN notes TEXT");
   raw.exec("DROP INDEX idx_wifi_ssid");
@@ -161,10 +167,14 @@ Deno.test("pending versions and failing verify queries are findings of their own
   raw.close();
   const { code, failed } = await verifyJson(path);
   assert.equal(code, 3);
-  assert.deepEqual(failed.pending, [
-    "version 0003 (wifi encryption type) is pending: run `piwardrive migrate`",
-    "version 0004 (wifi confidence score) is pending: run `piwardrive migrate`",
-  ]);
+  assert.deepEqual(
+    failed.pending,
+    embeddedMigrations().slice(2).map((m) =>
+      `version ${
+        String(m.version).padStart(4, "0")
+      } (${m.description}) is pending: run \`piwardrive migrate\``
+    ),
+  );
   assert.equal(failed.verify.length, 1);
   assert.match(
     failed.verify[0],

@@ -7,6 +7,10 @@ import m0001 from "../../migrations/0001_baseline.sql" with { type: "text" };
 import m0002 from "../../migrations/0002_add_wifi_vendor.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_wifi_encryption_type.sql" with { type: "text" };
 import m0004 from "../../migrations/0004_wifi_confidence_score.sql" with { type: "text" };
+import m0005 from "../../migrations/0005_unique_wifi_bssid.sql" with { type: "text" };
+import m0006 from "../../migrations/0006_unique_bluetooth_address.sql" with { type: "text" };
+import m0007 from "../../migrations/0007_sightings.sql" with { type: "text" };
+import m0008 from "../../migrations/0008_gps_track.sql" with { type: "text" };
 
 /** Embedded migration files, as `{ name, text }`. */
 export const embeddedMigrationFiles: readonly { name: string; text: string }[] = [
@@ -14,4 +18,8 @@ export const embeddedMigrationFiles: readonly { name: string; text: string }[] =
   { name: "0002_add_wifi_vendor.sql", text: m0002 },
   { name: "0003_wifi_encryption_type.sql", text: m0003 },
   { name: "0004_wifi_confidence_score.sql", text: m0004 },
+  { name: "0005_unique_wifi_bssid.sql", text: m0005 },
+  { name: "0006_unique_bluetooth_address.sql", text: m0006 },
+  { name: "0007_sightings.sql", text: m0007 },
+  { name: "0008_gps_track.sql", text: m0008 },
 ];
