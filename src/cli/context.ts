@@ -10,6 +10,8 @@ export const VERSION: string = denoJson.version;
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Rewrites the single live status line of a terminal ("" clears it). */
+  status?(line: string): void;
   isTerminal: boolean;
 }
 
@@ -19,8 +21,17 @@ const encoder = new TextEncoder();
 export const processIo: Io = {
   out: (text) => writeAll(Deno.stdout, text + "\n"),
   err: (text) => writeAll(Deno.stderr, text + "\n"),
-  isTerminal: Deno.stdout.isTerminal(),
+  status: (line) => writeAll(Deno.stderr, `\r\x1b[K${line.slice(0, terminalColumns() - 1)}`),
+  isTerminal: Deno.stderr.isTerminal(),
 };
+
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
 
 function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(text);

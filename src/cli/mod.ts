@@ -9,6 +9,7 @@ import { type Io, processIo, VERSION } from "./context.ts";
 import { migrateCommand } from "./migrate_command.ts";
 import { dbCommand } from "./db_command.ts";
 import { configCommand } from "./config_command.ts";
+import { collectCommand } from "./collect_command.ts";
 
 /**
  * Runs the CLI with `args` (without the program name) and returns the exit code.
@@ -46,6 +47,7 @@ export async function main(args: string[], io: Io = processIo): Promise<number> 
       migrateCommand(io, globals, exit),
       dbCommand(io, globals, exit),
       configCommand(io, globals),
+      collectCommand(io, globals),
     ]
   ) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));

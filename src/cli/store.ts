@@ -1,6 +1,8 @@
 /** Opening the database for commands that write: migrate it to the latest version first. */
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../db/open.ts";
+import { PiwardriveError, SchemaNewerError } from "../errors.ts";
+import { readLedger } from "../migrate/ledger.ts";
 import { runMigrate } from "../migrate/mod.ts";
 import { type GlobalOptions, type Io, migrationsFor, resolveDbPath, VERSION } from "./context.ts";
 
@@ -25,5 +27,27 @@ export async function openCurrentDatabase(
       io.err(`migrated "${dbPath}" from version ${outcome.fromVersion} to ${outcome.toVersion}`);
     }
   }
-  return { db: openDatabase(dbPath, { create: options.migrate !== false }), dbPath };
+  const db = openDatabase(dbPath, { create: options.migrate !== false });
+  if (options.migrate === false) {
+    try {
+      ensureCurrent(db, migrationsFor(globals).length);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+  return { db, dbPath };
+}
+
+/** Without migrating, the database must be exactly at this binary's latest version. */
+function ensureCurrent(db: DatabaseSync, latest: number): void {
+  const versions = readLedger(db).map((r) => r.version);
+  const newer = versions.filter((v) => v > latest);
+  if (newer.length > 0) throw new SchemaNewerError(newer, latest);
+  const current = versions.length === 0 ? 0 : Math.max(...versions);
+  if (current < latest) {
+    throw new PiwardriveError(
+      `Database is at version ${current}, this binary needs ${latest}: run \`piwardrive migrate\` or drop --no-migrate`,
+    );
+  }
 }

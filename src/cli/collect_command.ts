@@ -1,0 +1,164 @@
+/** `piwardrive collect`: the logging loop, live or replayed, rendered for a terminal or a log. */
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { isValidInterfaceName } from "../collectors/tool.ts";
+import { runCollect, type TickReport } from "../collect/loop.ts";
+import { loadReplayDir, type ReplayDrive } from "../collect/replay.ts";
+import type { GlobalOptions, Io } from "./context.ts";
+import { openCurrentDatabase } from "./store.ts";
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `5s`, `500ms`, `10m`, `1h`, or a bare number of seconds. */
+export function parseDuration(option: string, allowZero = false) {
+  return (value: string): number => {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+    const ms = match ? Number(match[1]) * UNITS[match[2] ?? "s"] : NaN;
+    if (!Number.isFinite(ms) || (!allowZero && ms <= 0) || ms > 7 * 86_400_000) {
+      throw new InvalidArgumentError(
+        `${option} expects a duration like 5s, 500ms, 10m or 1h${
+          allowZero ? "" : " (more than 0)"
+        }, got "${value}".`,
+      );
+    }
+    return Math.round(ms);
+  };
+}
+
+function parseInterface(value: string): string {
+  if (!isValidInterfaceName(value)) {
+    throw new InvalidArgumentError(
+      `--iface expects a network interface name like wlan0 (letters, digits, "_", ".", "-", at most 15), got ${
+        JSON.stringify(value)
+      }.`,
+    );
+  }
+  return value;
+}
+
+function parseGpsd(value: string): string {
+  const match = /^([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:]{2,39}\]):(\d{1,5})$/.exec(value);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+    throw new InvalidArgumentError(
+      `--gpsd expects host:port like localhost:2947, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return value;
+}
+
+export function collectCommand(io: Io, globals: () => GlobalOptions) {
+  const command = new Command("collect")
+    .description(
+      "Log WiFi (iw), Bluetooth (bluetoothctl), GPS (gpspipe) and device health into the database",
+    )
+    .option("--iface <name>", "WiFi interface to scan", parseInterface, "wlan0")
+    .option("--interval <duration>", "time between ticks", parseDuration("--interval", true), 5000)
+    .option(
+      "--health-interval <duration>",
+      "time between health records",
+      parseDuration("--health-interval"),
+      30_000,
+    )
+    .option("--gpsd <host:port>", "gpsd to read with gpspipe", parseGpsd, "localhost:2947")
+    .option(
+      "--max-fix-age <duration>",
+      "oldest GPS fix that may position an observation",
+      parseDuration("--max-fix-age"),
+      5000,
+    )
+    .option("--no-wifi", "do not scan WiFi")
+    .option("--no-bluetooth", "do not listen for Bluetooth devices")
+    .option("--no-gps", "do not read gpsd")
+    .option("--no-health", "do not record device health")
+    .option("--once", "one tick, then stop")
+    .option("--duration <duration>", "stop after this long", parseDuration("--duration"))
+    .option(
+      "--replay <dir>",
+      "feed recorded tool output from a folder instead of running the tools",
+    )
+    .option("--no-migrate", "do not migrate the database first (refuse if it is not current)")
+    .option("--json", "one JSON line per committed tick on stdout")
+    .option("--quiet", "print errors only");
+  return command.action(async (options) => {
+    const replay: ReplayDrive | null = options.replay !== undefined
+      ? loadReplayDir(options.replay)
+      : null;
+    // A replay runs as fast as it can unless an interval was asked for.
+    const intervalMs = replay && command.getOptionValueSource("interval") === "default"
+      ? 0
+      : options.interval;
+    const g = globals();
+    const { db, dbPath } = await openCurrentDatabase(g, io, {
+      migrate: options.migrate,
+      quiet: options.quiet || options.json,
+    });
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+    for (const s of signals) Deno.addSignalListener(s, onSignal);
+    const live = io.isTerminal && !options.json && !options.quiet;
+    let lastWarning = "";
+    const say = (line: string) => {
+      if (live) io.status?.("");
+      io.err(line);
+    };
+    try {
+      const result = await runCollect(db, {
+        dbPath,
+        iface: options.iface,
+        intervalMs,
+        healthIntervalMs: options.healthInterval,
+        gpsd: options.gpsd,
+        maxFixAgeMs: options.maxFixAge,
+        wifi: options.wifi,
+        bluetooth: options.bluetooth,
+        gps: options.gps,
+        // A replay describes a drive, not this machine: it records no health.
+        health: options.health && replay === null,
+        once: options.once ?? false,
+        durationMs: options.duration ?? null,
+        replay,
+      }, {
+        tick: (report) => {
+          if (options.json) io.out(JSON.stringify({ event: "tick", committed: true, ...report }));
+          else if (live) io.status?.(statusLine(report, lastWarning));
+          else if (!options.quiet) io.out(logLine(report));
+        },
+        warning: (message) => {
+          lastWarning = message;
+          if (!options.quiet) say(`warning: ${message}`);
+        },
+      }, stop.signal);
+      if (live) io.status?.("");
+      if (!options.quiet && !options.json) {
+        io.err(`collect stopped after ${result.ticks} tick(s); database "${dbPath}"`);
+      }
+    } finally {
+      for (const s of signals) Deno.removeSignalListener(s, onSignal);
+      db.close();
+    }
+  });
+}
+
+function gpsText(report: TickReport): string {
+  const mode = report.gps.mode;
+  if (mode === null) return "gps none";
+  const fix = mode >= 2 ? `${mode}D` : "no fix";
+  return report.gps.fixAgeMs === null
+    ? `gps ${fix}`
+    : `gps ${fix} ${(report.gps.fixAgeMs / 1000).toFixed(1)}s`;
+}
+
+function statusLine(r: TickReport, lastWarning: string): string {
+  const warning = lastWarning ? ` | ${lastWarning.slice(0, 60)}` : "";
+  return `wifi ${r.totals.wifi} (+${r.totals.newWifi} new) | bt ${r.totals.bluetooth} | ${
+    gpsText(r)
+  } | tick ${r.tick}${warning}`;
+}
+
+function logLine(r: TickReport): string {
+  return `${
+    new Date().toISOString()
+  } tick ${r.tick}: wifi ${r.counts.wifi} seen (${r.totals.wifi} this run, ${r.totals.newWifi} new), bt ${r.counts.bluetooth} seen (${r.totals.bluetooth} this run), track +${r.counts.track}, ${
+    gpsText(r)
+  }`;
+}

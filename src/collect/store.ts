@@ -1,0 +1,216 @@
+/**
+ * Writing a tick: upserts of what we know about each network and device (one row per BSSID /
+ * address: first and last seen, the strongest signal and where it was heard), a sighting row per
+ * observation, the GPS track and a health record — all in one transaction, so a power cut keeps a
+ * tick whole or not at all.
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { Tick } from "./tick.ts";
+
+/** Rows written by one tick. */
+export interface TickCounts {
+  wifi: number;
+  newWifi: number;
+  bluetooth: number;
+  newBluetooth: number;
+  track: number;
+  health: number;
+}
+
+// The strongest sighting with a position wins the stored position; without any position yet,
+// the strongest sighting overall. signal_strength always belongs to the stored position's sighting.
+const BETTER = (signal: string) =>
+  `(
+  (excluded.gps_lat IS NOT NULL AND (gps_lat IS NULL OR coalesce(excluded.${signal}, -999) > coalesce(${signal}, -999)))
+  OR (gps_lat IS NULL AND excluded.gps_lat IS NULL AND coalesce(excluded.${signal}, -999) > coalesce(${signal}, -999))
+)`;
+
+export class TickWriter {
+  readonly #db: DatabaseSync;
+  readonly #wifi: StatementSync;
+  readonly #wifiSighting: StatementSync;
+  readonly #bt: StatementSync;
+  readonly #btSighting: StatementSync;
+  readonly #track: StatementSync;
+  readonly #health: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#wifi = db.prepare(`
+      INSERT INTO wifi_networks (bssid, ssid, frequency, signal_strength, encryption, channel,
+        first_seen, last_seen, gps_lat, gps_lon, gps_accuracy)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (bssid) DO UPDATE SET
+        ssid = coalesce(excluded.ssid, ssid),
+        frequency = coalesce(excluded.frequency, frequency),
+        channel = coalesce(excluded.channel, channel),
+        encryption = excluded.encryption,
+        first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
+        last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen),
+        gps_lat = CASE WHEN ${BETTER("signal_strength")} THEN excluded.gps_lat ELSE gps_lat END,
+        gps_lon = CASE WHEN ${BETTER("signal_strength")} THEN excluded.gps_lon ELSE gps_lon END,
+        gps_accuracy = CASE WHEN ${
+      BETTER("signal_strength")
+    } THEN excluded.gps_accuracy ELSE gps_accuracy END,
+        signal_strength = CASE WHEN ${
+      BETTER("signal_strength")
+    } THEN excluded.signal_strength ELSE signal_strength END
+      RETURNING id, first_seen`);
+    this.#wifiSighting = db.prepare(`
+      INSERT INTO wifi_sightings (network_id, seen_at, clock, ssid, frequency, channel, signal_dbm,
+        gps_lat, gps_lon, gps_alt, gps_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#bt = db.prepare(`
+      INSERT INTO bluetooth_devices (address, name, device_type, rssi, manufacturer, services,
+        first_seen, last_seen, gps_lat, gps_lon, gps_accuracy)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (address) DO UPDATE SET
+        name = coalesce(excluded.name, name),
+        device_type = coalesce(excluded.device_type, device_type),
+        manufacturer = coalesce(excluded.manufacturer, manufacturer),
+        services = coalesce(excluded.services, services),
+        first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
+        last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen),
+        gps_lat = CASE WHEN ${BETTER("rssi")} THEN excluded.gps_lat ELSE gps_lat END,
+        gps_lon = CASE WHEN ${BETTER("rssi")} THEN excluded.gps_lon ELSE gps_lon END,
+        gps_accuracy = CASE WHEN ${BETTER("rssi")} THEN excluded.gps_accuracy ELSE gps_accuracy END,
+        rssi = CASE WHEN ${BETTER("rssi")} THEN excluded.rssi ELSE rssi END
+      RETURNING id, first_seen`);
+    this.#btSighting = db.prepare(`
+      INSERT INTO bluetooth_sightings (device_id, seen_at, clock, name, rssi_dbm, tx_power_dbm,
+        gps_lat, gps_lon, gps_alt, gps_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#track = db.prepare(`
+      INSERT INTO gps_track (system_time, gps_time, gps_time_plausible, mode, lat, lon, alt_m,
+        accuracy_m, speed_mps, track_deg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#health = db.prepare(`
+      INSERT INTO health_records (timestamp, cpu_temp, cpu_percent, memory_percent, disk_percent,
+        network_rx_bytes, network_tx_bytes, gps_lat, gps_lon, gps_accuracy, wifi_networks_count,
+        bluetooth_devices_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  }
+
+  /**
+   * Stores `tick` in one IMMEDIATE transaction; on any error nothing of it is stored.
+   *
+   * @example
+   * ```ts
+   * const counts = new TickWriter(db).write(tick); // { wifi: 25, newWifi: 3, … }
+   * ```
+   */
+  write(tick: Tick): TickCounts {
+    const counts: TickCounts = {
+      wifi: 0,
+      newWifi: 0,
+      bluetooth: 0,
+      newBluetooth: 0,
+      track: 0,
+      health: 0,
+    };
+    const p = tick.position;
+    const at = tick.seenAt;
+    // A BSSID can be heard on two channels in one scan: count a new network once.
+    const newWifi = new Set<number>();
+    const newBt = new Set<number>();
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const w of tick.wifi) {
+        const signal = w.signalDbm === null ? null : Math.round(w.signalDbm);
+        const row = this.#wifi.get(
+          w.bssid,
+          w.ssid,
+          w.freqMhz,
+          signal,
+          w.encryption,
+          w.channel,
+          at,
+          at,
+          p?.lat ?? null,
+          p?.lon ?? null,
+          p?.accuracyM ?? null,
+        ) as { id: number; first_seen: string };
+        this.#wifiSighting.run(
+          row.id,
+          at,
+          tick.clock,
+          w.ssid,
+          w.freqMhz,
+          w.channel,
+          w.signalDbm,
+          p?.lat ?? null,
+          p?.lon ?? null,
+          p?.altM ?? null,
+          p?.accuracyM ?? null,
+        );
+        counts.wifi++;
+        if (row.first_seen === at) newWifi.add(row.id);
+      }
+      for (const b of tick.bluetooth) {
+        const row = this.#bt.get(
+          b.address,
+          b.name,
+          b.deviceType,
+          b.rssiDbm,
+          b.manufacturer,
+          b.services ? JSON.stringify(b.services) : null,
+          at,
+          at,
+          p?.lat ?? null,
+          p?.lon ?? null,
+          p?.accuracyM ?? null,
+        ) as { id: number; first_seen: string };
+        this.#btSighting.run(
+          row.id,
+          at,
+          tick.clock,
+          b.name,
+          b.rssiDbm,
+          b.txPowerDbm,
+          p?.lat ?? null,
+          p?.lon ?? null,
+          p?.altM ?? null,
+          p?.accuracyM ?? null,
+        );
+        counts.bluetooth++;
+        if (row.first_seen === at) newBt.add(row.id);
+      }
+      for (const t of tick.track) {
+        this.#track.run(
+          t.systemTime,
+          t.gpsTime,
+          t.gpsTimePlausible ? 1 : 0,
+          t.mode,
+          t.lat,
+          t.lon,
+          t.altM,
+          t.accuracyM,
+          t.speedMps,
+          t.trackDeg,
+        );
+        counts.track++;
+      }
+      if (tick.health) {
+        const h = tick.health;
+        this.#health.run(
+          at,
+          h.cpuTempC,
+          h.cpuPercent,
+          h.memoryPercent,
+          h.diskPercent,
+          h.networkRxBytes,
+          h.networkTxBytes,
+          p?.lat ?? null,
+          p?.lon ?? null,
+          p?.accuracyM ?? null,
+          tick.wifi.length,
+          tick.bluetooth.length,
+        );
+        counts.health++;
+      }
+      this.#db.exec("COMMIT");
+      counts.newWifi = newWifi.size;
+      counts.newBluetooth = newBt.size;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw error;
+    }
+    return counts;
+  }
+}

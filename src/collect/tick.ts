@@ -1,0 +1,54 @@
+/** What one tick of `collect` observed, ready to be stored in one transaction. */
+import type { HealthSample } from "../collectors/health.ts";
+
+/** Where the device was, from a fresh fix of mode 2 or 3. */
+export interface Position {
+  lat: number;
+  lon: number;
+  /** Only from a 3D fix. */
+  altM: number | null;
+  accuracyM: number | null;
+}
+
+export interface WifiObservation {
+  bssid: string;
+  ssid: string | null;
+  freqMhz: number | null;
+  channel: number | null;
+  signalDbm: number | null;
+  encryption: string;
+}
+
+export interface BtObservation {
+  address: string;
+  name: string | null;
+  rssiDbm: number | null;
+  txPowerDbm: number | null;
+  deviceType: string | null;
+  manufacturer: string | null;
+  services: string[] | null;
+}
+
+export interface TrackPoint {
+  systemTime: string;
+  gpsTime: string | null;
+  gpsTimePlausible: boolean;
+  mode: 0 | 1 | 2 | 3;
+  lat: number | null;
+  lon: number | null;
+  altM: number | null;
+  accuracyM: number | null;
+  speedMps: number | null;
+  trackDeg: number | null;
+}
+
+export interface Tick {
+  /** UTC ISO-8601 time of the tick, and the clock it came from. */
+  seenAt: string;
+  clock: "system" | "gps";
+  position: Position | null;
+  wifi: WifiObservation[];
+  bluetooth: BtObservation[];
+  track: TrackPoint[];
+  health: HealthSample | null;
+}

@@ -1,0 +1,174 @@
+/** `collect --replay`: the whole loop and store, fed from recorded tool output. */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { cli, cliProcess, spawnCli, tempDir } from "./helpers/cli.ts";
+import { writeReplay } from "./helpers/replay.ts";
+
+const rows = (db: DatabaseSync, sql: string) => db.prepare(sql).all().map((r) => ({ ...r }));
+
+Deno.test("collect --replay stores one row per network and device, every sighting, and the track", async () => {
+  using dir = tempDir();
+  writeReplay(`${dir.path}/drive`, 8);
+  const path = `${dir.path}/c.db`;
+  const result = await cli(
+    "--db",
+    path,
+    "collect",
+    "--replay",
+    `${dir.path}/drive`,
+    "--json",
+    "--quiet",
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const ticks = result.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(ticks.length, 8);
+  assert.ok(ticks.every((t) => t.event === "tick" && t.committed === true));
+  const db = new DatabaseSync(path, { readOnly: true });
+  // The capture lists 10 BSSes, one BSSID twice (two channels): 9 networks, 10 sightings a tick.
+  assert.deepEqual(rows(db, "SELECT count(*) AS n FROM wifi_networks"), [{ n: 9 }]);
+  assert.deepEqual(rows(db, "SELECT count(*) AS n FROM wifi_sightings"), [{ n: 80 }]);
+  assert.equal(ticks.reduce((sum, t) => sum + t.counts.wifi, 0), 80);
+  assert.equal(ticks[0].counts.newWifi, 9);
+  assert.equal(ticks[1].counts.newWifi, 0);
+  // Positions only from a fix of mode 2 or 3: the recording starts without one.
+  const firstFix = rows(db, "SELECT min(system_time) AS t FROM gps_track WHERE mode >= 2")[0]
+    .t as string;
+  assert.ok(firstFix);
+  assert.deepEqual(
+    rows(
+      db,
+      "SELECT count(*) AS n FROM wifi_sightings WHERE gps_lat IS NOT NULL AND seen_at < ?".replace(
+        "?",
+        `'${firstFix}'`,
+      ),
+    ),
+    [{ n: 0 }],
+  );
+  const positioned = rows(
+    db,
+    "SELECT count(*) AS n FROM wifi_sightings WHERE gps_lat IS NOT NULL",
+  )[0].n as number;
+  assert.ok(positioned > 0 && positioned < 80, `positioned ${positioned}`);
+  assert.deepEqual(
+    rows(db, "SELECT count(*) AS n FROM gps_track WHERE mode < 2 AND lat IS NOT NULL"),
+    [{ n: 0 }],
+  );
+  assert.deepEqual(
+    rows(db, "SELECT count(*) AS n FROM gps_track WHERE mode < 3 AND alt_m IS NOT NULL"),
+    [{ n: 0 }],
+  );
+  // Bluetooth: the recorded session's three devices, one nameless.
+  assert.deepEqual(rows(db, "SELECT address, name, rssi FROM bluetooth_devices ORDER BY address"), [
+    { address: "11:22:33:44:55:66", name: null, rssi: -71 },
+    { address: "AA:BB:CC:DD:EE:FF", name: "My Phone", rssi: -48 },
+    { address: "C0:FF:EE:00:00:01", name: 'Café ☕ "x" \'; DROP TABLE devices;--', rssi: -90 },
+  ]);
+  // Replays record no health (it would describe this machine, not the drive).
+  assert.deepEqual(rows(db, "SELECT count(*) AS n FROM health_records"), [{ n: 0 }]);
+  // What is stored per network: the strongest positioned sighting, first and last seen.
+  const net = rows(db, "SELECT * FROM wifi_networks WHERE bssid = '3c:84:6a:a1:b2:c4'")[0];
+  assert.equal(net.ssid, "Café ☕");
+  assert.equal(net.encryption, "WPA3-SAE/WPA2-PSK");
+  assert.equal(net.encryption_type, "WPA3");
+  assert.ok((net.first_seen as string) < (net.last_seen as string));
+  assert.match(net.first_seen as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.notEqual(net.gps_lat, null);
+  assert.deepEqual(rows(db, "SELECT DISTINCT clock FROM wifi_sightings"), [{ clock: "system" }]);
+  db.close();
+  assert.equal((await cli("--db", path, "migrate", "--verify")).code, 0);
+});
+
+Deno.test("collect --once stores one tick; --no-migrate refuses a database that is not current", async () => {
+  using dir = tempDir();
+  writeReplay(`${dir.path}/drive`, 3);
+  const path = `${dir.path}/c.db`;
+  const refused = await cli(
+    "--db",
+    path,
+    "collect",
+    "--replay",
+    `${dir.path}/drive`,
+    "--no-migrate",
+  );
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /no such file; run `piwardrive migrate` to create it/);
+  await cli("--db", path, "migrate", "--to", "3");
+  const old = await cli("--db", path, "collect", "--replay", `${dir.path}/drive`, "--no-migrate");
+  assert.equal(old.code, 1);
+  assert.match(
+    old.stderr,
+    /Database is at version 3, this binary needs \d+: run `piwardrive migrate` or drop --no-migrate/,
+  );
+  const once = await cli(
+    "--db",
+    path,
+    "collect",
+    "--replay",
+    `${dir.path}/drive`,
+    "--once",
+    "--json",
+    "--quiet",
+  );
+  assert.equal(once.code, 0, once.stderr);
+  assert.equal(once.stdout.trim().split("\n").length, 1);
+});
+
+Deno.test("collect rejects bad values with exit 2 and one line", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--interval", "-1"], /--interval expects a duration like 5s, 500ms, 10m or 1h, got "-1"/],
+    [
+      ["--iface", "wlan0; rm -rf /"],
+      /--iface expects a network interface name like wlan0 .*got "wlan0; rm -rf \/"/,
+    ],
+    [["--gpsd", "localhost"], /--gpsd expects host:port like localhost:2947, got "localhost"/],
+    [["--duration", "0"], /--duration expects a duration .* \(more than 0\), got "0"/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await cli("--db", "/nonexistent/x.db", "collect", ...args);
+    assert.equal(result.code, 2, args.join(" "));
+    assert.match(result.stderr, message);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  }
+});
+
+Deno.test("kill -9 of collect: every tick it reported committed is in the database, whole", async () => {
+  using dir = tempDir();
+  writeReplay(`${dir.path}/drive`, 400);
+  const golden = `${dir.path}/golden.db`;
+  assert.equal((await cli("--db", golden, "migrate", "--no-backup")).code, 0);
+  for (let trial = 0; trial < 4; trial++) {
+    const path = `${dir.path}/k${trial}.db`;
+    Deno.copyFileSync(golden, path);
+    const child = spawnCli([
+      "--db",
+      path,
+      "collect",
+      "--replay",
+      `${dir.path}/drive`,
+      "--json",
+      "--quiet",
+      "--interval",
+      "20ms",
+    ]);
+    await new Promise((r) => setTimeout(r, 1500 + trial * 400));
+    child.kill("SIGKILL");
+    const output = await child.output();
+    const reported = new TextDecoder().decode(output.stdout).split("\n").filter((l) =>
+      l.endsWith("}")
+    )
+      .map((l) => JSON.parse(l));
+    const db = new DatabaseSync(path);
+    assert.equal(db.prepare("PRAGMA integrity_check").get()!.integrity_check, "ok");
+    const stored = db.prepare("SELECT count(*) AS n FROM wifi_sightings").get()!.n as number;
+    db.close();
+    const claimed = reported.reduce((sum, t) => sum + t.counts.wifi, 0);
+    // Ticks are whole: 10 sightings each; at most one committed tick may not have been reported yet.
+    assert.ok(reported.length > 0, `trial ${trial}: no tick reported`);
+    assert.equal(stored % 10, 0, `trial ${trial}: a partial tick is stored`);
+    assert.ok(
+      stored === claimed || stored === claimed + 10,
+      `trial ${trial}: ${stored} stored, ${claimed} reported`,
+    );
+    assert.equal((await cliProcess(["--db", path, "migrate", "--verify"])).code, 0);
+  }
+});
