@@ -129,7 +129,7 @@ Deno.test({
       // the 2D and then 3D fixes are always there, in that order.
       const modes = all("SELECT mode, min(id) AS first FROM gps_track GROUP BY mode ORDER BY mode");
       assert.deepEqual(
-        modes.map((m) => m.mode).filter((m) => m >= 2),
+        modes.map((m) => m.mode as number).filter((m) => m >= 2),
         [2, 3],
         JSON.stringify(modes),
       );
