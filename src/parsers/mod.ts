@@ -1,0 +1,29 @@
+/**
+ * Pure parsers of what the tools print: `iw … scan`, `bluetoothctl` (session stream, `devices`,
+ * `info`), `gpspipe -w`, and the health tools. Text in, `{ records, warnings }` out; an odd line
+ * is a warning, never an exception; no `Deno.*` here, so they run anywhere and fuzz cheaply.
+ */
+export type { ParseResult } from "./types.ts";
+export { channelFromFreq, type IwBss, parseIwScan } from "./iw_scan.ts";
+export {
+  type BtDeviceInfo,
+  type BtEvent,
+  createBluetoothctlStreamParser,
+  parseBluetoothctlDevices,
+  parseBluetoothctlEvents,
+  parseBluetoothctlInfo,
+} from "./bluetoothctl.ts";
+export {
+  createGpspipeStreamParser,
+  type GpsdMessage,
+  type GpsdTpv,
+  gpsTimeIsPlausible,
+  parseGpsdLine,
+  parseGpspipe,
+} from "./gpsd.ts";
+export {
+  cpuPercentFromTimes,
+  parseIpLinkStats,
+  parseVcgencmdTemp,
+  sumNetworkBytes,
+} from "./health.ts";
