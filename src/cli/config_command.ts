@@ -1,6 +1,14 @@
 /** `piwardrive config get|set|unset|list` over the configuration table. */
 import { Command, Option } from "@commander-js/extra-typings";
-import { CONFIG_TYPES, getConfig, listConfig, setConfig, unsetConfig } from "../db/config.ts";
+import {
+  canonicalValue,
+  CONFIG_TYPES,
+  getConfig,
+  listConfig,
+  setConfig,
+  unsetConfig,
+  validateKey,
+} from "../db/config.ts";
 import { openDatabase } from "../db/open.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { openCurrentDatabase } from "./store.ts";
@@ -35,6 +43,9 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
     .option("--description <text>", "what the setting is for")
     .option("--json", "machine-readable output")
     .action(async (key, value, options) => {
+      // A wrong key or value is refused before the database is touched.
+      validateKey(key);
+      if (options.type) canonicalValue(options.type, value);
       const { db } = await openCurrentDatabase(globals(), io, { quiet: options.json });
       try {
         const entry = setConfig(db, key, value, options.type, options.description);
@@ -49,6 +60,7 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
     .description("remove a key")
     .argument("<key>")
     .action(async (key) => {
+      validateKey(key);
       const { db } = await openCurrentDatabase(globals(), io);
       try {
         unsetConfig(db, key);

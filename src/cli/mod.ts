@@ -2,7 +2,7 @@
  * The command line: a thin layer that parses arguments, calls the services and renders their
  * results. It is the only place that writes to stdout/stderr and decides the exit code.
  */
-import { Command, CommanderError } from "@commander-js/extra-typings";
+import { Command, CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
 import { MigrationFileError } from "../migrate/parse.ts";
 import { type Io, processIo, VERSION } from "./context.ts";
@@ -10,6 +10,7 @@ import { migrateCommand } from "./migrate_command.ts";
 import { dbCommand } from "./db_command.ts";
 import { configCommand } from "./config_command.ts";
 import { collectCommand } from "./collect_command.ts";
+import { serviceCommand } from "./service_command.ts";
 
 /**
  * Runs the CLI with `args` (without the program name) and returns the exit code.
@@ -48,10 +49,17 @@ export async function main(args: string[], io: Io = processIo): Promise<number> 
       dbCommand(io, globals, exit),
       configCommand(io, globals),
       collectCommand(io, globals),
+      serviceCommand(io, globals),
     ]
   ) {
-    program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
+    program.addCommand(command);
   }
+  // Every command and sub-command reports through `io` and returns here instead of exiting.
+  const override = (command: CommandUnknownOpts) => {
+    command.exitOverride().configureOutput(program.configureOutput());
+    command.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   try {
     await program.parseAsync(args, { from: "user" });
     return exitCode;

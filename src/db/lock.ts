@@ -3,7 +3,7 @@
  * process dies (even by kill -9), so a crash never leaves a stale lock behind.
  */
 import { dirname } from "node:path";
-import { PiwardriveError } from "../errors.ts";
+import { errorMessage, PiwardriveError } from "../errors.ts";
 
 /** Default bounded wait for another migrator to finish. */
 export const LOCK_WAIT_MS = 30_000;
@@ -28,8 +28,15 @@ export async function acquireMigrationLock(
   onWait?: (holder: string) => void,
 ): Promise<HeldLock> {
   const path = `${dbPath}.lock`;
-  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const file = await Deno.open(path, { create: true, read: true, write: true, mode: 0o600 });
+  let file: Deno.FsFile;
+  try {
+    await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    file = await Deno.open(path, { create: true, read: true, write: true, mode: 0o600 });
+  } catch (error) {
+    throw new PiwardriveError(`Cannot open database "${dbPath}": ${errorMessage(error)}`, 1, {
+      cause: error,
+    });
+  }
   const deadline = Date.now() + waitMs;
   let announced = false;
   while (!(await file.tryLock(true))) {
