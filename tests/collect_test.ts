@@ -122,6 +122,7 @@ Deno.test("collect rejects bad values with exit 2 and one line", async () => {
     ],
     [["--gpsd", "localhost"], /--gpsd expects host:port like localhost:2947, got "localhost"/],
     [["--duration", "0"], /--duration expects a duration .* \(more than 0\), got "0"/],
+    [["--replay", "/nonexistent", "--demo"], /Use --replay or --demo, not both/],
   ];
   for (const [args, message] of cases) {
     const result = await cli("--db", "/nonexistent/x.db", "collect", ...args);
@@ -171,4 +172,40 @@ Deno.test("kill -9 of collect: every tick it reported committed is in the databa
     );
     assert.equal((await cliProcess(["--db", path, "migrate", "--verify"])).code, 0);
   }
+});
+
+Deno.test("collect --demo replays the built-in sample drive: 120 networks, 25 devices, a track", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/demo.db`;
+  const human = await cli("--db", `${dir.path}/human.db`, "collect", "--demo");
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /tick 40: .*\(120 this run, 120 new\), bt 0 seen \(25 this run\)/);
+  const result = await cli("--db", path, "collect", "--demo", "--json", "--quiet");
+  assert.equal(result.code, 0, result.stderr);
+  const ticks = result.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(ticks.length, 40);
+  const db = new DatabaseSync(path, { readOnly: true });
+  assert.deepEqual(rows(db, "SELECT count(*) AS n FROM wifi_networks"), [{ n: 120 }]);
+  assert.deepEqual(rows(db, "SELECT count(*) AS n FROM bluetooth_devices"), [{ n: 25 }]);
+  assert.deepEqual(rows(db, "SELECT mode, count(*) AS n FROM gps_track GROUP BY mode"), [
+    { mode: 1, n: 15 },
+    { mode: 2, n: 10 },
+    { mode: 3, n: 175 },
+  ]);
+  // Ticks 1–3 have no fix (mode 1): exactly their sightings carry no position.
+  const firstThree = ticks.slice(0, 3).reduce((sum, t) => sum + t.counts.wifi, 0);
+  assert.deepEqual(rows(db, "SELECT count(*) AS n FROM wifi_sightings WHERE gps_lat IS NULL"), [
+    { n: firstThree },
+  ]);
+  assert.deepEqual(
+    rows(
+      db,
+      "SELECT count(*) AS n FROM wifi_sightings WHERE id <= ? AND gps_lat IS NOT NULL".replace(
+        "?",
+        String(firstThree),
+      ),
+    ),
+    [{ n: 0 }],
+  );
+  db.close();
 });

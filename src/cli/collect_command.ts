@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { isValidInterfaceName } from "../collectors/tool.ts";
 import { runCollect, type TickReport } from "../collect/loop.ts";
 import { loadReplayDir, type ReplayDrive } from "../collect/replay.ts";
+import { UsageError } from "../errors.ts";
 import type { GlobalOptions, Io } from "./context.ts";
 import { openCurrentDatabase } from "./store.ts";
 
@@ -45,7 +46,11 @@ function parseGpsd(value: string): string {
   return value;
 }
 
-export function collectCommand(io: Io, globals: () => GlobalOptions) {
+export function collectCommand(
+  io: Io,
+  globals: () => GlobalOptions,
+  embeddedDrive: () => ReplayDrive,
+) {
   const command = new Command("collect")
     .description(
       "Log WiFi (iw), Bluetooth (bluetoothctl), GPS (gpspipe) and device health into the database",
@@ -75,11 +80,17 @@ export function collectCommand(io: Io, globals: () => GlobalOptions) {
       "--replay <dir>",
       "feed recorded tool output from a folder instead of running the tools",
     )
+    .option("--demo", "replay the sample drive built into piwardrive")
     .option("--no-migrate", "do not migrate the database first (refuse if it is not current)")
     .option("--json", "one JSON line per committed tick on stdout")
     .option("--quiet", "print errors only");
   return command.action(async (options) => {
-    const replay: ReplayDrive | null = options.replay !== undefined
+    if (options.replay !== undefined && options.demo) {
+      throw new UsageError("Use --replay or --demo, not both");
+    }
+    const replay = options.demo
+      ? embeddedDrive()
+      : options.replay !== undefined
       ? loadReplayDir(options.replay)
       : null;
     // A replay runs as fast as it can unless an interval was asked for.

@@ -10,6 +10,7 @@ import { migrateCommand } from "./migrate_command.ts";
 import { dbCommand } from "./db_command.ts";
 import { configCommand } from "./config_command.ts";
 import { collectCommand } from "./collect_command.ts";
+import { sampleDrive } from "../collect/sample.ts";
 import { serviceCommand } from "./service_command.ts";
 
 /**
@@ -48,7 +49,7 @@ export async function main(args: string[], io: Io = processIo): Promise<number> 
       migrateCommand(io, globals, exit),
       dbCommand(io, globals, exit),
       configCommand(io, globals),
-      collectCommand(io, globals),
+      collectCommand(io, globals, sampleDrive),
       serviceCommand(io, globals),
     ]
   ) {

@@ -33,6 +33,8 @@ export class TickWriter {
   readonly #btSighting: StatementSync;
   readonly #track: StatementSync;
   readonly #health: StatementSync;
+  readonly #reportedWifi = new Set<number>();
+  readonly #reportedBt = new Set<number>();
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -106,7 +108,8 @@ export class TickWriter {
     };
     const p = tick.position;
     const at = tick.seenAt;
-    // A BSSID can be heard on two channels in one scan: count a new network once.
+    // A BSSID can be heard on two channels in one scan, and a fast replay can give two ticks the
+    // same millisecond: a network is counted new once per writer.
     const newWifi = new Set<number>();
     const newBt = new Set<number>();
     this.#db.exec("BEGIN IMMEDIATE");
@@ -140,7 +143,7 @@ export class TickWriter {
           p?.accuracyM ?? null,
         );
         counts.wifi++;
-        if (row.first_seen === at) newWifi.add(row.id);
+        if (row.first_seen === at && !this.#reportedWifi.has(row.id)) newWifi.add(row.id);
       }
       for (const b of tick.bluetooth) {
         const row = this.#bt.get(
@@ -169,7 +172,7 @@ export class TickWriter {
           p?.accuracyM ?? null,
         );
         counts.bluetooth++;
-        if (row.first_seen === at) newBt.add(row.id);
+        if (row.first_seen === at && !this.#reportedBt.has(row.id)) newBt.add(row.id);
       }
       for (const t of tick.track) {
         this.#track.run(
@@ -207,6 +210,8 @@ export class TickWriter {
       this.#db.exec("COMMIT");
       counts.newWifi = newWifi.size;
       counts.newBluetooth = newBt.size;
+      for (const id of newWifi) this.#reportedWifi.add(id);
+      for (const id of newBt) this.#reportedBt.add(id);
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       throw error;
