@@ -91,7 +91,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
       io.out(`schema version ${s.schemaVersion}`);
       for (const t of s.tables) {
         io.out(
-          `  ${t.name.padEnd(20)} ${String(t.rows).padStart(10)} rows  indexes: ${
+          `  ${t.name.padEnd(26)} ${String(t.rows).padStart(10)} rows  indexes: ${
             t.indexes.join(", ") || "-"
           }`,
         );
