@@ -1,6 +1,6 @@
 /** Opening the database for commands that write: migrate it to the latest version first. */
 import type { DatabaseSync } from "node:sqlite";
-import { openDatabase } from "../db/open.ts";
+import { ensureSound, openDatabase } from "../db/open.ts";
 import { PiwardriveError, SchemaNewerError } from "../errors.ts";
 import { readLedger } from "../migrate/ledger.ts";
 import { runMigrate } from "../migrate/mod.ts";
@@ -30,6 +30,7 @@ export async function openCurrentDatabase(
   const db = openDatabase(dbPath, { create: options.migrate !== false });
   if (options.migrate === false) {
     try {
+      ensureSound(db, dbPath);
       ensureCurrent(db, migrationsFor(globals).length);
     } catch (error) {
       db.close();

@@ -4,7 +4,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
-import { openDatabase } from "../db/open.ts";
+import { ensureSound, openDatabase } from "../db/open.ts";
 import { readSchema } from "../db/schema.ts";
 import {
   backupDatabase,
@@ -62,6 +62,7 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
   let db: DatabaseSync | null = null;
   try {
     db = openDatabase(options.dbPath, { create: true });
+    ensureSound(db, options.dbPath);
     const expected = expectedSchemas(options.migrations);
     const migrator = new Migrator(db, options.migrations, {
       appVersion: options.appVersion,

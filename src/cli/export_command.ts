@@ -1,0 +1,384 @@
+/**
+ * `piwardrive export`: the database as WiGLE CSV, KML, GeoJSON, GPX or plain CSV, streamed to
+ * stdout or to a file that appears only when complete (written as `FILE.tmp-<pid>`, mode 0600
+ * since it is a location history, then renamed). Progress on a terminal and the summary go to
+ * stderr, so stdout carries nothing but the export.
+ */
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../db/open.ts";
+import { errorMessage, PiwardriveError, UsageError } from "../errors.ts";
+import {
+  type DeviceKind,
+  EXPORT_FORMATS,
+  type ExportCounts,
+  type ExportFormat,
+  type ExportResult,
+  ExportSource,
+  parseExclusionZone,
+  parseTimeBound,
+  type TextSink,
+  type WigleDevice,
+  WIGLE_UNKNOWN_ACCURACY_M,
+  writeExport,
+} from "../export/mod.ts";
+import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
+
+/** Where bytes go: `Deno.stdout`, an open file, or a test's capture. */
+export interface ByteWriter {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+const FLUSH_CHARS = 64 * 1024;
+const PROGRESS_MS = 250;
+const encoder = new TextEncoder();
+
+/** Collects text and writes it in ~64 KB blocks; an interrupt is noticed at each block. */
+class BufferedSink implements TextSink {
+  readonly #writer: ByteWriter;
+  readonly #signal: AbortSignal;
+  #parts: string[] = [];
+  #chars = 0;
+
+  constructor(writer: ByteWriter, signal: AbortSignal) {
+    this.#writer = writer;
+    this.#signal = signal;
+  }
+
+  async write(text: string): Promise<void> {
+    this.#parts.push(text);
+    this.#chars += text.length;
+    if (this.#chars >= FLUSH_CHARS) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.#signal.aborted) throw new PiwardriveError("Export interrupted");
+    let bytes = encoder.encode(this.#parts.join(""));
+    this.#parts = [];
+    this.#chars = 0;
+    try {
+      while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
+    } catch (error) {
+      if (error instanceof Deno.errors.BrokenPipe) {
+        throw new PiwardriveError("Export incomplete: the reader closed the pipe", undefined, {
+          cause: error,
+        });
+      }
+      throw new PiwardriveError(`Cannot write the export: ${errorMessage(error)}`, undefined, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function asOption<T>(parse: (text: string) => T) {
+  return (text: string): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError(`${errorMessage(error)}.`);
+    }
+  };
+}
+
+function parseKinds(text: string): DeviceKind[] {
+  const kinds = text.split(",").map((k) => k.trim().toLowerCase());
+  const bad = kinds.find((k) => k !== "wifi" && k !== "bluetooth");
+  if (bad !== undefined) {
+    throw new InvalidArgumentError(
+      `Expected wifi, bluetooth or wifi,bluetooth, got ${JSON.stringify(bad)}.`,
+    );
+  }
+  return [...new Set(kinds)] as DeviceKind[];
+}
+
+const exclusionOption = asOption(parseExclusionZone);
+
+/** The logger for WiGLE's pre-header: the board's device-tree model (a Pi's), else OS/arch. */
+export function wigleDevice(): WigleDevice {
+  let model = `${Deno.build.os} ${Deno.build.arch}`;
+  try {
+    model = Deno.readTextFileSync("/proc/device-tree/model").replace(/\0/g, "").trim() || model;
+  } catch {
+    // Not a device-tree board (a PC, CI): OS and architecture say enough.
+  }
+  let release = "";
+  try {
+    release = Deno.osRelease();
+  } catch {
+    // No --allow-sys: leave it empty.
+  }
+  return { appVersion: VERSION, model, release };
+}
+
+/**
+ * The `export` command. `outputs.stdout` replaces `Deno.stdout` (tests).
+ *
+ * @example
+ * ```ts
+ * program.addCommand(exportCommand(io, () => program.opts()));
+ * ```
+ */
+export function exportCommand(
+  io: Io,
+  globals: () => GlobalOptions,
+  outputs: { stdout?: ByteWriter } = {},
+) {
+  return new Command("export")
+    .description(
+      "Write networks, devices and the GPS track as WiGLE CSV 1.6, KML, GeoJSON, GPX or CSV",
+    )
+    .addOption(
+      new Option("--format <format>", "output format").choices(EXPORT_FORMATS)
+        .makeOptionMandatory(),
+    )
+    .option("--type <kinds>", "wifi, bluetooth, or both comma-separated", parseKinds, [
+      "wifi",
+      "bluetooth",
+    ] as DeviceKind[])
+    .option(
+      "--since <time>",
+      "from this ISO-8601 date or time on (UTC without a zone)",
+      asOption(parseTimeBound),
+    )
+    .option(
+      "--until <time>",
+      "before this ISO-8601 date or time (exclusive: --until 2024-06-02 ends with June 1)",
+      asOption(parseTimeBound),
+    )
+    .option(
+      "--exclude <lat,lon,radius_m>",
+      "leave out everything within radius_m metres of lat,lon (repeatable)",
+      (text, previous: { lat: number; lon: number; radiusM: number }[]) => [
+        ...previous,
+        exclusionOption(text),
+      ],
+      [],
+    )
+    .option("--best", "wigle/csv: one row per network/device at its best position")
+    .option("--no-track", "kml/gpx/geojson: leave out the GPS track")
+    .option("-o, --output <file>", 'file to write; "-" or none for stdout')
+    .option("--force", "replace an existing output file")
+    .option("--json", "print the summary as JSON (on stderr)")
+    .option("--quiet", "no progress and no summary")
+    .action(async (options) => {
+      if (options.since && options.until && options.since >= options.until) {
+        throw new UsageError(
+          `--since ${options.since} is not before --until ${options.until}: nothing to export`,
+        );
+      }
+      const target = options.output === undefined || options.output === "-"
+        ? null
+        : options.output;
+      if (target !== null) ensureWritable(target, options.force ?? false);
+      const dbPath = resolveDbPath(globals());
+      const db = openDatabase(dbPath, { readOnly: true });
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+      for (const s of signals) Deno.addSignalListener(s, onSignal);
+      const progress = progressReporter(io, options.quiet ?? false);
+      try {
+        ensureExportSchema(db, dbPath);
+        const source = new ExportSource(db, {
+          kinds: options.type,
+          since: options.since ?? null,
+          until: options.until ?? null,
+          exclusions: options.exclude,
+        }, progress.update);
+        const run = (writer: ByteWriter) =>
+          writeStream(db, writer, stop.signal, (sink) =>
+            writeExport(options.format, source, sink, {
+              best: options.best ?? false,
+              track: options.track,
+              device: wigleDevice(),
+            }));
+        const result = target === null
+          ? await run(outputs.stdout ?? Deno.stdout)
+          : await writeFileAtomically(target, options.force ?? false, run);
+        progress.clear();
+        if (!options.quiet) {
+          report(io, options.format, target ?? "-", source.counts, result, options.json ?? false);
+        }
+      } finally {
+        progress.clear();
+        for (const s of signals) Deno.removeSignalListener(s, onSignal);
+        db.close();
+      }
+    });
+}
+
+/** Runs `write` in one read transaction (one snapshot while collect goes on), then flushes. */
+async function writeStream(
+  db: DatabaseSync,
+  writer: ByteWriter,
+  signal: AbortSignal,
+  write: (sink: TextSink) => Promise<ExportResult>,
+): Promise<ExportResult> {
+  const sink = new BufferedSink(writer, signal);
+  db.exec("BEGIN");
+  try {
+    const result = await write(sink);
+    await sink.flush();
+    return result;
+  } finally {
+    db.exec("COMMIT");
+  }
+}
+
+/** Refuses an existing output unless `force`, and a directory always. */
+function ensureWritable(path: string, force: boolean): void {
+  if (path.trim() === "" || path.includes("\0")) {
+    throw new UsageError(`Invalid output path ${JSON.stringify(path)}: give a file path or "-"`);
+  }
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw new PiwardriveError(`Cannot check output "${path}": ${errorMessage(error)}`);
+  }
+  if (info.isDirectory) throw new PiwardriveError(`Output "${path}" is a directory: give a file`);
+  if (!force) throw new PiwardriveError(`Output file "${path}" exists: use --force to replace it`);
+}
+
+/**
+ * Writes `FILE.tmp-<pid>` (mode 0600) and moves it to `path` only when complete; on any error
+ * or interrupt the temporary file is removed and `path` is untouched. Without `force` the move
+ * is a hard link, which fails rather than replace a file that appeared meanwhile.
+ */
+async function writeFileAtomically(
+  path: string,
+  force: boolean,
+  write: (writer: ByteWriter) => Promise<ExportResult>,
+): Promise<ExportResult> {
+  const temporary = `${path}.tmp-${Deno.pid}`;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(temporary, { write: true, createNew: true, mode: 0o600 });
+  } catch (error) {
+    throw new PiwardriveError(`Cannot write "${path}": ${errorMessage(error)}`, undefined, {
+      cause: error,
+    });
+  }
+  let done = false;
+  try {
+    const result = await write(file);
+    file.close();
+    done = true;
+    moveIntoPlace(temporary, path, force);
+    return result;
+  } finally {
+    if (!done) file.close();
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // Already moved into place.
+    }
+  }
+}
+
+function moveIntoPlace(temporary: string, path: string, force: boolean): void {
+  const exists = () => new PiwardriveError(`Output file "${path}" exists: use --force to replace it`);
+  if (!force) {
+    try {
+      Deno.linkSync(temporary, path);
+      return;
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) throw exists();
+      // No hard links on this file system (FAT on a USB stick): check, then rename.
+      if (existsNow(path)) throw exists();
+    }
+  }
+  try {
+    Deno.renameSync(temporary, path);
+  } catch (error) {
+    throw new PiwardriveError(`Cannot write "${path}": ${errorMessage(error)}`, undefined, {
+      cause: error,
+    });
+  }
+}
+
+function existsNow(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every existing table the export reads; an older schema needs `piwardrive migrate`. */
+function ensureExportSchema(db: DatabaseSync, dbPath: string): void {
+  const needed = [
+    "wifi_networks",
+    "wifi_sightings",
+    "bluetooth_devices",
+    "bluetooth_sightings",
+    "gps_track",
+  ];
+  const present = new Set(
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) =>
+      String(r.name)
+    ),
+  );
+  const missing = needed.filter((t) => !present.has(t));
+  if (missing.length > 0) {
+    throw new PiwardriveError(
+      `Cannot export "${dbPath}": table(s) ${missing.join(", ")} missing; run \`piwardrive migrate\``,
+    );
+  }
+}
+
+function progressReporter(io: Io, quiet: boolean) {
+  const live = io.isTerminal && !quiet && io.status !== undefined;
+  let last = 0;
+  let shown = false;
+  return {
+    update: (c: ExportCounts) => {
+      if (!live || Date.now() - last < PROGRESS_MS) return;
+      last = Date.now();
+      shown = true;
+      io.status?.(
+        `exporting: ${c.written} written, ${c.noPosition} without position, ${c.excluded} excluded, ${c.trackPoints} track points`,
+      );
+    },
+    clear: () => {
+      if (shown) io.status?.("");
+      shown = false;
+    },
+  };
+}
+
+function report(
+  io: Io,
+  format: ExportFormat,
+  output: string,
+  c: ExportCounts,
+  result: ExportResult,
+  json: boolean,
+): void {
+  const hasTrack = format === "kml" || format === "gpx" || format === "geojson";
+  if (json) {
+    io.err(JSON.stringify({
+      format,
+      output,
+      rowsWritten: c.written,
+      skippedNoPosition: c.noPosition,
+      skippedExcluded: c.excluded,
+      ...(hasTrack ? { trackPointsWritten: c.trackPoints, trackPointsExcluded: c.trackExcluded } : {}),
+      ...(format === "wigle" ? { accuracyDefaulted: result.accuracyDefaulted } : {}),
+    }));
+    return;
+  }
+  const where = output === "-" ? "stdout" : `"${output}"`;
+  const parts = [
+    `${c.noPosition} skipped without position`,
+    `${c.excluded} inside exclusion zones`,
+  ];
+  if (hasTrack) parts.push(`track: ${c.trackPoints} points, ${c.trackExcluded} excluded`);
+  if (format === "wigle" && result.accuracyDefaulted > 0) {
+    parts.push(`${result.accuracyDefaulted} with unknown accuracy written as ${WIGLE_UNKNOWN_ACCURACY_M} m`);
+  }
+  io.err(`exported ${c.written} rows as ${format} to ${where}; ${parts.join(", ")}`);
+}

@@ -1,0 +1,460 @@
+/**
+ * What every export format reads: points (sightings, or one per network/device) and the GPS
+ * track, streamed from SQLite with `StatementSync.iterate()` so memory does not grow with the
+ * database, after the filters (kind, time window, exclusion zones) and the position rule: a row
+ * without a valid position — none, out of range, or exactly (0,0), which is "no fix" — is
+ * skipped and counted, never written at a made-up place.
+ */
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+
+/** Where a format writes its text; the CLI's implementation buffers and flushes. */
+export interface TextSink {
+  write(text: string): Promise<void>;
+}
+
+export type DeviceKind = "wifi" | "bluetooth";
+
+/** A privacy zone (home, work): nothing within `radiusM` metres of the centre is exported. */
+export interface ExclusionZone {
+  lat: number;
+  lon: number;
+  radiusM: number;
+}
+
+/** What to export. Times are UTC ISO-8601 (`parseTimeBound`); `since` inclusive, `until` not. */
+export interface ExportFilter {
+  kinds: readonly DeviceKind[];
+  since: string | null;
+  until: string | null;
+  exclusions: readonly ExclusionZone[];
+}
+
+/** Running totals, reported in the summary. */
+export interface ExportCounts {
+  /** Points handed to the format (each becomes one row, placemark, waypoint or feature). */
+  written: number;
+  /** Points skipped for having no valid position (none, out of range, or (0,0)). */
+  noPosition: number;
+  /** Points inside an exclusion zone. */
+  excluded: number;
+  trackPoints: number;
+  trackExcluded: number;
+}
+
+/** A WiFi network or Bluetooth device at one place: a sighting, or its stored best position. */
+export interface ExportPoint {
+  kind: DeviceKind;
+  /** BSSID or Bluetooth address. */
+  id: string;
+  /** SSID or device name. */
+  name: string | null;
+  /** `wifi_networks.encryption`, e.g. "WPA3-SAE/WPA2-PSK"; null for Bluetooth. */
+  encryption: string | null;
+  deviceType: string | null;
+  manufacturer: string | null;
+  /** When this sighting was made; null for a best-position row. */
+  seenAt: string | null;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  signalDbm: number | null;
+  channel: number | null;
+  freqMhz: number | null;
+  lat: number;
+  lon: number;
+  altM: number | null;
+  accuracyM: number | null;
+}
+
+/** A 2D/3D fix of the track. Segments break at exclusion zones and at gaps of 10 minutes. */
+export interface TrackPoint {
+  /** GPS time when the receiver's clock was believed, else the Pi's clock. */
+  time: string;
+  lat: number;
+  lon: number;
+  altM: number | null;
+  accuracyM: number | null;
+  speedMps: number | null;
+  /** The first point of a segment; every segment has at least two points. */
+  newSegment: boolean;
+}
+
+/** Which best rows to read: one KML folder's encryption type, null for unknown; all if absent. */
+export interface PointQuery {
+  best: boolean;
+  kind?: DeviceKind;
+  encryptionType?: string | null;
+}
+
+const TRACK_GAP_MS = 10 * 60_000;
+const PROGRESS_EVERY = 4096;
+
+const POINT_COLUMNS = (c: Record<string, string>) =>
+  Object.entries(c).map(([alias, sql]) => `${sql} AS "${alias}"`).join(", ");
+
+const SQL = {
+  wifiSightings: {
+    select: `SELECT ${
+      POINT_COLUMNS({
+        id: "n.bssid",
+        name: "coalesce(s.ssid, n.ssid)",
+        encryption: "n.encryption",
+        deviceType: "NULL",
+        manufacturer: "NULL",
+        seenAt: "s.seen_at",
+        firstSeen: "n.first_seen",
+        lastSeen: "n.last_seen",
+        signalDbm: "s.signal_dbm",
+        channel: "coalesce(s.channel, n.channel)",
+        freqMhz: "coalesce(s.frequency, n.frequency)",
+        lat: "s.gps_lat",
+        lon: "s.gps_lon",
+        altM: "s.gps_alt",
+        accuracyM: "s.gps_accuracy",
+      })
+    } FROM wifi_sightings AS s JOIN wifi_networks AS n ON n.id = s.network_id`,
+    order: "s.seen_at, s.id",
+  },
+  bluetoothSightings: {
+    select: `SELECT ${
+      POINT_COLUMNS({
+        id: "d.address",
+        name: "coalesce(s.name, d.name)",
+        encryption: "NULL",
+        deviceType: "d.device_type",
+        manufacturer: "d.manufacturer",
+        seenAt: "s.seen_at",
+        firstSeen: "d.first_seen",
+        lastSeen: "d.last_seen",
+        signalDbm: "s.rssi_dbm",
+        channel: "NULL",
+        freqMhz: "NULL",
+        lat: "s.gps_lat",
+        lon: "s.gps_lon",
+        altM: "s.gps_alt",
+        accuracyM: "s.gps_accuracy",
+      })
+    } FROM bluetooth_sightings AS s JOIN bluetooth_devices AS d ON d.id = s.device_id`,
+    order: "s.seen_at, s.id",
+  },
+  wifiBest: {
+    select: `SELECT ${
+      POINT_COLUMNS({
+        id: "bssid",
+        name: "ssid",
+        encryption: "encryption",
+        deviceType: "NULL",
+        manufacturer: "NULL",
+        seenAt: "NULL",
+        firstSeen: "first_seen",
+        lastSeen: "last_seen",
+        signalDbm: "signal_strength",
+        channel: "channel",
+        freqMhz: "frequency",
+        lat: "gps_lat",
+        lon: "gps_lon",
+        altM: "NULL",
+        accuracyM: "gps_accuracy",
+      })
+    } FROM wifi_networks`,
+    order: "id",
+  },
+  bluetoothBest: {
+    select: `SELECT ${
+      POINT_COLUMNS({
+        id: "address",
+        name: "name",
+        encryption: "NULL",
+        deviceType: "device_type",
+        manufacturer: "manufacturer",
+        seenAt: "NULL",
+        firstSeen: "first_seen",
+        lastSeen: "last_seen",
+        signalDbm: "rssi",
+        channel: "NULL",
+        freqMhz: "NULL",
+        lat: "gps_lat",
+        lon: "gps_lon",
+        altM: "NULL",
+        accuracyM: "gps_accuracy",
+      })
+    } FROM bluetooth_devices`,
+    order: "id",
+  },
+};
+
+type RawPoint = Omit<ExportPoint, "kind" | "lat" | "lon"> & {
+  lat: number | null;
+  lon: number | null;
+};
+
+interface RawTrackPoint {
+  system_time: string;
+  gps_time: string | null;
+  gps_time_plausible: number;
+  lat: number;
+  lon: number;
+  alt_m: number | null;
+  accuracy_m: number | null;
+  speed_mps: number | null;
+}
+
+/**
+ * The filtered, counted rows of one database. Each generator runs one or two statements and
+ * holds one row at a time; run them inside a read transaction for one consistent snapshot.
+ *
+ * @example
+ * ```ts
+ * const source = new ExportSource(db, { kinds: ["wifi"], since: null, until: null, exclusions: [] });
+ * for (const p of source.points({ best: true })) console.log(p.id, p.lat, p.lon);
+ * console.log(source.counts.noPosition);
+ * ```
+ */
+export class ExportSource {
+  readonly counts: ExportCounts = {
+    written: 0,
+    noPosition: 0,
+    excluded: 0,
+    trackPoints: 0,
+    trackExcluded: 0,
+  };
+  readonly #db: DatabaseSync;
+  readonly #filter: ExportFilter;
+  readonly #progress: (counts: ExportCounts) => void;
+  #read = 0;
+
+  constructor(
+    db: DatabaseSync,
+    filter: ExportFilter,
+    progress: (counts: ExportCounts) => void = () => {},
+  ) {
+    this.#db = db;
+    this.#filter = filter;
+    this.#progress = progress;
+  }
+
+  /** Whether the filter asks for `kind`. */
+  wants(kind: DeviceKind): boolean {
+    return this.#filter.kinds.includes(kind);
+  }
+
+  /** Points of the wanted kinds (WiFi first), sightings by time, or best rows by id. */
+  *points(query: PointQuery): Generator<ExportPoint> {
+    for (const kind of ["wifi", "bluetooth"] as const) {
+      if (!this.wants(kind) || (query.kind !== undefined && query.kind !== kind)) continue;
+      const sql = query.best
+        ? (kind === "wifi" ? SQL.wifiBest : SQL.bluetoothBest)
+        : (kind === "wifi" ? SQL.wifiSightings : SQL.bluetoothSightings);
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      this.#timeWindow(query.best, where, params);
+      if (kind === "wifi" && query.best && query.encryptionType !== undefined) {
+        where.push("encryption_type IS ?");
+        params.push(query.encryptionType);
+      }
+      const text = `${sql.select}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${
+        sql.order
+      }`;
+      for (const row of this.#db.prepare(text).iterate(...params)) {
+        const raw = row as unknown as RawPoint;
+        this.#tick();
+        const { lat, lon } = raw;
+        if (lat === null || lon === null || !hasPosition(lat, lon)) {
+          this.counts.noPosition++;
+          continue;
+        }
+        if (this.#isExcluded(lat, lon)) {
+          this.counts.excluded++;
+          continue;
+        }
+        this.counts.written++;
+        yield { ...raw, kind, lat, lon };
+      }
+    }
+  }
+
+  /** The track's 2D/3D fixes by the Pi's clock, in segments of at least two points. */
+  *track(): Generator<TrackPoint> {
+    const where = ["mode >= 2", "lat IS NOT NULL", "lon IS NOT NULL"];
+    const params: SQLInputValue[] = [];
+    if (this.#filter.since !== null) {
+      where.push("system_time >= ?");
+      params.push(this.#filter.since);
+    }
+    if (this.#filter.until !== null) {
+      where.push("system_time < ?");
+      params.push(this.#filter.until);
+    }
+    const statement = this.#db.prepare(
+      `SELECT system_time, gps_time, gps_time_plausible, lat, lon, alt_m, accuracy_m, speed_mps
+       FROM gps_track WHERE ${where.join(" AND ")} ORDER BY system_time, id`,
+    );
+    // A segment's first point waits for its second, so no segment is a lone point.
+    let pending: TrackPoint | null = null;
+    let open = false;
+    let lastMs = NaN;
+    for (const row of statement.iterate(...params)) {
+      const r = row as unknown as RawTrackPoint;
+      this.#tick();
+      const excluded = hasPosition(r.lat, r.lon) && this.#isExcluded(r.lat, r.lon);
+      if (excluded) this.counts.trackExcluded++;
+      const ms = Date.parse(r.system_time);
+      if (excluded || !hasPosition(r.lat, r.lon) || !(ms - lastMs <= TRACK_GAP_MS)) {
+        open = false;
+        pending = null;
+      }
+      lastMs = ms;
+      if (excluded || !hasPosition(r.lat, r.lon)) continue;
+      const point: TrackPoint = {
+        time: r.gps_time_plausible === 1 && r.gps_time !== null ? r.gps_time : r.system_time,
+        lat: r.lat,
+        lon: r.lon,
+        altM: r.alt_m,
+        accuracyM: r.accuracy_m,
+        speedMps: r.speed_mps,
+        newSegment: false,
+      };
+      if (open) {
+        this.counts.trackPoints++;
+        yield point;
+      } else if (pending !== null) {
+        this.counts.trackPoints += 2;
+        yield pending;
+        yield point;
+        pending = null;
+        open = true;
+      } else {
+        pending = { ...point, newSegment: true };
+      }
+    }
+  }
+
+  /** Sightings by their time; a best row by whether [first_seen, last_seen] meets the window. */
+  #timeWindow(best: boolean, where: string[], params: SQLInputValue[]): void {
+    const { since, until } = this.#filter;
+    if (since !== null) {
+      where.push(best ? "last_seen >= ?" : "s.seen_at >= ?");
+      params.push(since);
+    }
+    if (until !== null) {
+      where.push(best ? "first_seen < ?" : "s.seen_at < ?");
+      params.push(until);
+    }
+  }
+
+  #isExcluded(lat: number, lon: number): boolean {
+    return this.#filter.exclusions.some((z) => distanceM(lat, lon, z.lat, z.lon) <= z.radiusM);
+  }
+
+  #tick(): void {
+    if (++this.#read % PROGRESS_EVERY === 0) this.#progress(this.counts);
+  }
+}
+
+/** A usable position: finite, in range, and not (0,0), which receivers report for no fix. */
+function hasPosition(lat: number, lon: number): boolean {
+  return Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && !(lat === 0 && lon === 0);
+}
+
+const EARTH_RADIUS_M = 6_371_008.8; // IUGG mean radius
+
+/**
+ * Great-circle distance in metres (haversine).
+ *
+ * @example
+ * ```ts
+ * distanceM(0, 0, 0, 1); // ≈ 111195
+ * ```
+ */
+export function distanceM(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLon = (lon2 - lon1) * rad;
+  const h = Math.sin(dLat / 2) ** 2 +
+    Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/**
+ * `LAT,LON,RADIUS_M` (decimal degrees, metres) as an exclusion zone.
+ *
+ * @example
+ * ```ts
+ * parseExclusionZone("52.52,13.405,250"); // { lat: 52.52, lon: 13.405, radiusM: 250 }
+ * ```
+ */
+export function parseExclusionZone(text: string): ExclusionZone {
+  const parts = text.split(",").map((p) => p.trim());
+  if (parts.length !== 3 || !parts.every((p) => NUMBER.test(p))) {
+    throw new SyntaxError(`Expected LAT,LON,RADIUS_M like 52.52,13.405,250`);
+  }
+  const [lat, lon, radiusM] = parts.map(Number);
+  if (Math.abs(lat) > 90) throw new RangeError(`Latitude ${parts[0]} is not within -90..90`);
+  if (Math.abs(lon) > 180) throw new RangeError(`Longitude ${parts[1]} is not within -180..180`);
+  if (!(radiusM > 0) || !Number.isFinite(radiusM)) {
+    throw new RangeError(`Radius ${parts[2]} must be more than 0 metres`);
+  }
+  return { lat, lon, radiusM };
+}
+
+// Groups: year, month, day, hour, minute, second, fraction, "Z", offset sign, hours, minutes.
+const ISO_TIME =
+  /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d\d)(?::?(\d\d))?)?)?$/i;
+
+/**
+ * An ISO-8601 date (`2024-06-01`, midnight UTC) or date-time (`2024-06-01T14:30`,
+ * `…:05.250Z`, `…+02:00`; UTC when it has no zone) as the UTC form the database stores,
+ * `2024-06-01T14:30:05.250Z`, which compares correctly as text.
+ *
+ * @example
+ * ```ts
+ * parseTimeBound("2024-06-01T16:30+02:00"); // "2024-06-01T14:30:00.000Z"
+ * ```
+ */
+export function parseTimeBound(text: string): string {
+  const m = ISO_TIME.exec(text.trim());
+  if (!m) {
+    throw new SyntaxError(
+      "Expected an ISO-8601 date or date-time like 2024-06-01, 2024-06-01T14:30:00Z or 2024-06-01T16:30+02:00",
+    );
+  }
+  const [year, month, day, hour, minute, second, offsetH, offsetM] = [1, 2, 3, 4, 5, 6, 10, 11]
+    .map((i) => Number(m[i] ?? 0));
+  const ms = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
+  const offsetMin = (m[9] === "-" ? -1 : 1) * (offsetH * 60 + offsetM);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (
+    month < 1 || month > 12 || date.getUTCDate() !== day || hour > 23 || minute > 59 ||
+    second > 59 || offsetH > 23 || offsetM > 59
+  ) {
+    throw new RangeError("No such date or time: a field is out of range");
+  }
+  date.setUTCHours(hour, minute - offsetMin, second, ms);
+  return date.toISOString();
+}
+
+/**
+ * A number in plain decimal notation, never exponent form (`1e-7` is not a valid `xsd:decimal`
+ * for GPX/KML, and WiGLE's importer expects plain numbers); "" for NaN or ±Infinity.
+ *
+ * @example
+ * ```ts
+ * decimal(1.5e-7); // "0.00000015"
+ * ```
+ */
+export function decimal(n: number): string {
+  if (!Number.isFinite(n)) return "";
+  const text = String(n);
+  const e = text.search(/e/i);
+  if (e < 0) return text;
+  const sign = n < 0 ? "-" : "";
+  const mantissa = text.slice(sign.length, e);
+  const digits = mantissa.replace(".", "");
+  const dot = mantissa.includes(".") ? mantissa.indexOf(".") : mantissa.length;
+  const point = dot + Number(text.slice(e + 1));
+  if (point <= 0) return `${sign}0.${"0".repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${"0".repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}

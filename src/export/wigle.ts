@@ -1,0 +1,163 @@
+/**
+ * WiGLE CSV 1.6, the format wigle.net imports: a pre-header line describing the logger, the
+ * 14-column header, then one RFC 4180 record per sighting (or per network/device with `--best`).
+ *
+ * Choices where our data and WiGLE's differ (the WiGLE app knows more than `iw` summaries keep):
+ * - AuthMode comes from the `wifi_networks.encryption` summary (`WPA3-SAE/WPA2-PSK`), one bracket
+ *   per label in its order (strongest first), then `[ESS]`: see `wigleAuthMode`. The summary keeps
+ *   no cipher, so RSN labels (WPA2/WPA3) say CCMP — mandatory for both — and WPA1 labels TKIP.
+ * - SSIDs and names are written raw (RFC 4180 quoting only): this is an interchange format and
+ *   WiGLE must get the real SSID, so no spreadsheet-formula neutralising (`--format csv` does it).
+ * - Rows without a position or at (0,0) are never written (`ExportSource` skips and counts them).
+ *   WiGLE rejects AccuracyMeters 0, so an unknown or non-positive accuracy is written as
+ *   `WIGLE_UNKNOWN_ACCURACY_M` (a conservative 100 m, which WiGLE weighs lightly) and counted.
+ * - Unknown numbers: Channel, Frequency and RSSI 0, AltitudeMeters 0 (what the WiGLE app and
+ *   Kismet write). Bluetooth rows: AuthMode `Misc [BT]` or `Misc [LE]` and Type BT or BLE as in
+ *   Kismet's converter, Channel and Frequency 0, MfgrId the company id when the data has one.
+ */
+import { csvRecord } from "./csv.ts";
+import type { ExportPoint, ExportSource, TextSink } from "./query.ts";
+
+/** Line 2 of a WiGLE 1.6 file. */
+export const WIGLE_HEADER =
+  "MAC,SSID,AuthMode,FirstSeen,Channel,Frequency,RSSI,CurrentLatitude,CurrentLongitude,AltitudeMeters,AccuracyMeters,RCOIs,MfgrId,Type";
+
+/** AccuracyMeters written when the fix reported none (or 0, which WiGLE rejects). */
+export const WIGLE_UNKNOWN_ACCURACY_M = 100;
+
+/** What the pre-header says about the logger. */
+export interface WigleDevice {
+  /** piwardrive's version. */
+  appVersion: string;
+  /** Hardware, e.g. "Raspberry Pi 4 Model B Rev 1.4". */
+  model: string;
+  /** Operating system release, e.g. the kernel's "6.6.31+rpt-rpi-v8". */
+  release: string;
+}
+
+/** The pre-header is `key=value` pairs split at commas, with no quoting: keep values plain. */
+function preHeaderValue(text: string): string {
+  // deno-lint-ignore no-control-regex -- control characters would break the line
+  return text.replace(/[,\x00-\x1f\x7f]+/g, " ").trim();
+}
+
+/**
+ * Line 1 of a WiGLE 1.6 file.
+ *
+ * @example
+ * ```ts
+ * wiglePreHeader({ appVersion: "0.1.0", model: "Raspberry Pi 4", release: "6.6" });
+ * // "WigleWifi-1.6,appRelease=piwardrive-0.1.0,model=Raspberry Pi 4,release=6.6,device=piwardrive,display=,board=,brand=,star=Sol,body=3,subBody=0"
+ * ```
+ */
+export function wiglePreHeader(device: WigleDevice): string {
+  return `WigleWifi-1.6,appRelease=piwardrive-${preHeaderValue(device.appVersion)},model=${
+    preHeaderValue(device.model)
+  },release=${
+    preHeaderValue(device.release)
+  },device=piwardrive,display=,board=,brand=,star=Sol,body=3,subBody=0`;
+}
+
+// One bracket per label of the encryption summary (labels of `parseIwScan`'s `encryption`).
+const AUTH_BRACKETS: Record<string, string> = {
+  "WPA3-SAE": "[WPA3-SAE-CCMP]",
+  "WPA3-EAP": "[WPA3-EAP-CCMP]",
+  "WPA3-OWE": "[WPA3-OWE-CCMP]",
+  "WPA3-DPP": "[WPA3-DPP-CCMP]",
+  "WPA2-EAP": "[WPA2-EAP-CCMP]",
+  "WPA2-PSK": "[WPA2-PSK-CCMP]",
+  "WPA2": "[WPA2-CCMP]",
+  "WPA-EAP": "[WPA-EAP-TKIP]",
+  "WPA-PSK": "[WPA-PSK-TKIP]",
+  "WPA": "[WPA-TKIP]",
+  "WEP": "[WEP]",
+  "Open": "",
+};
+
+/**
+ * Android's capability string for an encryption summary: `WPA2-PSK` → `[WPA2-PSK-CCMP][ESS]`,
+ * `WPA3-SAE/WPA2-PSK` → `[WPA3-SAE-CCMP][WPA2-PSK-CCMP][ESS]`, `WEP` → `[WEP][ESS]`, `Open` →
+ * `[ESS]`; an unknown label is kept in brackets; null (never known) gives "" rather than claiming
+ * an open network.
+ *
+ * @example
+ * ```ts
+ * wigleAuthMode("WPA3-OWE"); // "[WPA3-OWE-CCMP][ESS]"
+ * ```
+ */
+export function wigleAuthMode(encryption: string | null): string {
+  if (encryption === null || encryption.trim() === "") return "";
+  const brackets = encryption.split("/").map((label) => label.trim()).filter(Boolean).map((label) =>
+    AUTH_BRACKETS[label] ?? `[${label.replace(/[[\]]/g, "")}]`
+  );
+  return `${brackets.join("")}[ESS]`;
+}
+
+/**
+ * `yyyy-MM-dd HH:mm:ss` in UTC, or "" for a missing or unreadable time.
+ *
+ * @example
+ * ```ts
+ * wigleTime("2024-06-01T16:30:05.250+02:00"); // "2024-06-01 14:30:05"
+ * ```
+ */
+export function wigleTime(iso: string | null): string {
+  const ms = iso === null ? NaN : Date.parse(iso);
+  return Number.isNaN(ms) ? "" : new Date(ms).toISOString().slice(0, 19).replace("T", " ");
+}
+
+const LOW_ENERGY = /\b(?:le|ble|btle)\b|low[ -]?energy/i;
+
+/** The Bluetooth SIG company id in a manufacturer value ("76", "0x004c", "Apple, Inc. (76)"). */
+function mfgrId(manufacturer: string | null): number | null {
+  const m = /^\s*(?:0x([0-9a-f]{1,4})|(\d{1,5}))\s*$|\((\d{1,5})\)\s*$/i.exec(manufacturer ?? "");
+  if (!m) return null;
+  const id = m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2] ?? m[3]);
+  return id <= 0xffff ? id : null;
+}
+
+/** One WiGLE record; `accuracyDefaulted` when the accuracy was unknown. */
+export function wigleRecord(p: ExportPoint): { record: string; accuracyDefaulted: boolean } {
+  const known = p.accuracyM !== null && p.accuracyM > 0;
+  const lowEnergy = p.kind === "bluetooth" && LOW_ENERGY.test(p.deviceType ?? "");
+  const record = csvRecord([
+    p.id,
+    p.name ?? "",
+    p.kind === "wifi" ? wigleAuthMode(p.encryption) : lowEnergy ? "Misc [LE]" : "Misc [BT]",
+    wigleTime(p.seenAt ?? p.firstSeen),
+    p.channel ?? 0,
+    p.freqMhz ?? 0,
+    p.signalDbm === null ? 0 : Math.round(p.signalDbm),
+    p.lat,
+    p.lon,
+    p.altM ?? 0,
+    known ? p.accuracyM : WIGLE_UNKNOWN_ACCURACY_M,
+    "",
+    p.kind === "bluetooth" ? mfgrId(p.manufacturer) : null,
+    p.kind === "wifi" ? "WIFI" : lowEnergy ? "BLE" : "BT",
+  ]);
+  return { record, accuracyDefaulted: !known };
+}
+
+/**
+ * Writes a WiGLE 1.6 file and returns how many rows got the default accuracy.
+ *
+ * @example
+ * ```ts
+ * const { accuracyDefaulted } = await writeWigle(source, sink, { best: false, device });
+ * ```
+ */
+export async function writeWigle(
+  source: ExportSource,
+  out: TextSink,
+  options: { best: boolean; device: WigleDevice },
+): Promise<{ accuracyDefaulted: number }> {
+  await out.write(`${wiglePreHeader(options.device)}\n${WIGLE_HEADER}\n`);
+  let accuracyDefaulted = 0;
+  for (const p of source.points({ best: options.best })) {
+    const { record, accuracyDefaulted: defaulted } = wigleRecord(p);
+    if (defaulted) accuracyDefaulted++;
+    await out.write(record);
+  }
+  return { accuracyDefaulted };
+}
