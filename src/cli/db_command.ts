@@ -112,15 +112,18 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
   db.command("backup")
     .description("write an online, checked copy of the database")
     .argument("<path>", "file to create (must not exist)")
-    .action(async (destination) => {
+    .option("--json", "machine-readable output")
+    .action(async (destination, options) => {
       const bytes = await backupTo(path(), destination);
-      io.out(`backup written and checked: ${destination} (${bytes} bytes)`);
+      if (options.json) json({ backup: destination, bytes, checked: true });
+      else io.out(`backup written and checked: ${destination} (${bytes} bytes)`);
     });
 
   db.command("restore")
     .description("replace the database with a checked backup, keeping a copy of what it replaces")
     .argument("<path>", "backup file")
-    .action(async (backupPath) => {
+    .option("--json", "machine-readable output")
+    .action(async (backupPath, options) => {
       const dbPath = path();
       const lock = await acquireMigrationLock(dbPath);
       try {
@@ -129,6 +132,9 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
           backupPath,
           migrationsFor(globals()).length,
         );
+        if (options.json) {
+          return json({ database: dbPath, restoredFrom: backupPath, version, keptCopy });
+        }
         if (keptCopy) io.out(`previous database kept as ${keptCopy}`);
         io.out(`restored "${dbPath}" from "${backupPath}" (schema version ${version})`);
       } finally {

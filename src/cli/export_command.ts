@@ -18,8 +18,8 @@ import {
   parseExclusionZone,
   parseTimeBound,
   type TextSink,
-  type WigleDevice,
   WIGLE_UNKNOWN_ACCURACY_M,
+  type WigleDevice,
   writeExport,
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
@@ -167,9 +167,7 @@ export function exportCommand(
           `--since ${options.since} is not before --until ${options.until}: nothing to export`,
         );
       }
-      const target = options.output === undefined || options.output === "-"
-        ? null
-        : options.output;
+      const target = options.output === undefined || options.output === "-" ? null : options.output;
       if (target !== null) ensureWritable(target, options.force ?? false);
       const dbPath = resolveDbPath(globals());
       const db = openDatabase(dbPath, { readOnly: true });
@@ -279,7 +277,8 @@ async function writeFileAtomically(
 }
 
 function moveIntoPlace(temporary: string, path: string, force: boolean): void {
-  const exists = () => new PiwardriveError(`Output file "${path}" exists: use --force to replace it`);
+  const exists = () =>
+    new PiwardriveError(`Output file "${path}" exists: use --force to replace it`);
   if (!force) {
     try {
       Deno.linkSync(temporary, path);
@@ -325,7 +324,9 @@ function ensureExportSchema(db: DatabaseSync, dbPath: string): void {
   const missing = needed.filter((t) => !present.has(t));
   if (missing.length > 0) {
     throw new PiwardriveError(
-      `Cannot export "${dbPath}": table(s) ${missing.join(", ")} missing; run \`piwardrive migrate\``,
+      `Cannot export "${dbPath}": table(s) ${
+        missing.join(", ")
+      } missing; run \`piwardrive migrate\``,
     );
   }
 }
@@ -366,7 +367,9 @@ function report(
       rowsWritten: c.written,
       skippedNoPosition: c.noPosition,
       skippedExcluded: c.excluded,
-      ...(hasTrack ? { trackPointsWritten: c.trackPoints, trackPointsExcluded: c.trackExcluded } : {}),
+      ...(hasTrack
+        ? { trackPointsWritten: c.trackPoints, trackPointsExcluded: c.trackExcluded }
+        : {}),
       ...(format === "wigle" ? { accuracyDefaulted: result.accuracyDefaulted } : {}),
     }));
     return;
@@ -378,7 +381,9 @@ function report(
   ];
   if (hasTrack) parts.push(`track: ${c.trackPoints} points, ${c.trackExcluded} excluded`);
   if (format === "wigle" && result.accuracyDefaulted > 0) {
-    parts.push(`${result.accuracyDefaulted} with unknown accuracy written as ${WIGLE_UNKNOWN_ACCURACY_M} m`);
+    parts.push(
+      `${result.accuracyDefaulted} with unknown accuracy written as ${WIGLE_UNKNOWN_ACCURACY_M} m`,
+    );
   }
   io.err(`exported ${c.written} rows as ${format} to ${where}; ${parts.join(", ")}`);
 }
