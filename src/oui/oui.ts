@@ -126,9 +126,7 @@ function findVendor(entries: Float64Array, prefix: number): number {
     if (entries[mid] < target) low = mid + 1;
     else high = mid;
   }
-  return low < entries.length && entries[low] < target + VENDOR_SLOTS
-    ? entries[low] - target
-    : -1;
+  return low < entries.length && entries[low] < target + VENDOR_SLOTS ? entries[low] - target : -1;
 }
 
 /**

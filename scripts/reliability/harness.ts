@@ -1,0 +1,49 @@
+/** What every reliability scenario reports, and a seeded random source for kill times. */
+
+export interface ScenarioResult {
+  scenario: string;
+  trials: number;
+  failures: number;
+  rowsLost: number;
+  /** One line per failure (enough to reproduce), and facts worth printing. */
+  notes: string[];
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same kill times. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Collects failures of one scenario. */
+export class Tally {
+  readonly result: ScenarioResult;
+  constructor(scenario: string) {
+    this.result = { scenario, trials: 0, failures: 0, rowsLost: 0, notes: [] };
+  }
+  trial(): number {
+    return this.result.trials++;
+  }
+  fail(note: string): void {
+    this.result.failures++;
+    this.result.notes.push(note);
+  }
+  lost(rows: number, note: string): void {
+    if (rows <= 0) return;
+    this.result.rowsLost += rows;
+    this.fail(note);
+  }
+  note(text: string): void {
+    this.result.notes.push(text);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
