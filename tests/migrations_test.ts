@@ -275,3 +275,33 @@ Deno.test("versions 5 and 6 merge duplicates (best signal, earliest first, lates
   migrator.migrateTo(4);
   assert.deepEqual(logicalDump(db), before);
 });
+
+Deno.test("version 9 backfills vendors from the embedded OUI table, skips random MACs, and its down clears only what it filled", () => {
+  const db = new DatabaseSync(":memory:");
+  const migrator = new Migrator(db, migrations, { expectedSchema: expected });
+  migrator.migrateTo(8);
+  const wifi = db.prepare("INSERT INTO wifi_networks (bssid, vendor) VALUES (?, ?)");
+  wifi.run("b8:27:eb:12:34:56", null);
+  wifi.run("da:a1:19:00:00:01", null); // locally administered: randomised
+  wifi.run("dc:a6:32:00:00:02", "Kept As Written");
+  db.prepare("INSERT INTO bluetooth_devices (address, manufacturer) VALUES (?, ?)").run(
+    "B8:27:EB:00:00:09",
+    null,
+  );
+  const before = logicalDump(db);
+  migrator.migrateTo(9);
+  const vendors = db.prepare("SELECT bssid, vendor FROM wifi_networks ORDER BY id").all().map((
+    r,
+  ) => ({ ...r }));
+  assert.deepEqual(vendors, [
+    { bssid: "b8:27:eb:12:34:56", vendor: "Raspberry Pi Foundation" },
+    { bssid: "da:a1:19:00:00:01", vendor: null },
+    { bssid: "dc:a6:32:00:00:02", vendor: "Kept As Written" },
+  ]);
+  assert.equal(
+    db.prepare("SELECT manufacturer FROM bluetooth_devices").get()!.manufacturer,
+    "Raspberry Pi Foundation",
+  );
+  migrator.migrateTo(8);
+  assert.deepEqual(logicalDump(db), before);
+});

@@ -1,11 +1,13 @@
 /**
  * Writing a tick: upserts of what we know about each network and device (one row per BSSID /
- * address: first and last seen, the strongest signal and where it was heard), a sighting row per
+ * address: first and last seen, the strongest signal and where it was heard, the vendor from the
+ * embedded OUI table), a sighting row per
  * observation, the GPS track and a health record — all in one transaction, so a power cut keeps a
  * tick whole or not at all.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { Tick } from "./tick.ts";
+import { ouiVendor } from "../oui/mod.ts";
 
 /** Rows written by one tick. */
 export interface TickCounts {
@@ -40,10 +42,12 @@ export class TickWriter {
     this.#db = db;
     this.#wifi = db.prepare(`
       INSERT INTO wifi_networks (bssid, ssid, frequency, signal_strength, encryption, channel,
-        first_seen, last_seen, gps_lat, gps_lon, gps_accuracy)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        vendor, first_seen, last_seen, gps_lat, gps_lon, gps_accuracy)
+      VALUES (:bssid, :ssid, :freq, :signal, :encryption, :channel, :vendor, :at, :at, :lat, :lon,
+        :accuracy)
       ON CONFLICT (bssid) DO UPDATE SET
         ssid = coalesce(excluded.ssid, ssid),
+        vendor = coalesce(vendor, excluded.vendor),
         frequency = coalesce(excluded.frequency, frequency),
         channel = coalesce(excluded.channel, channel),
         encryption = excluded.encryption,
@@ -60,11 +64,13 @@ export class TickWriter {
       RETURNING id, first_seen`);
     this.#wifiSighting = db.prepare(`
       INSERT INTO wifi_sightings (network_id, seen_at, clock, ssid, frequency, channel, signal_dbm,
-        gps_lat, gps_lon, gps_alt, gps_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        gps_lat, gps_lon, gps_alt, gps_accuracy)
+      VALUES (:id, :at, :clock, :ssid, :freq, :channel, :signal, :lat, :lon, :alt, :accuracy)`);
     this.#bt = db.prepare(`
       INSERT INTO bluetooth_devices (address, name, device_type, rssi, manufacturer, services,
         first_seen, last_seen, gps_lat, gps_lon, gps_accuracy)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (:address, :name, :type, :rssi, :manufacturer, :services, :at, :at, :lat, :lon,
+        :accuracy)
       ON CONFLICT (address) DO UPDATE SET
         name = coalesce(excluded.name, name),
         device_type = coalesce(excluded.device_type, device_type),
@@ -79,14 +85,17 @@ export class TickWriter {
       RETURNING id, first_seen`);
     this.#btSighting = db.prepare(`
       INSERT INTO bluetooth_sightings (device_id, seen_at, clock, name, rssi_dbm, tx_power_dbm,
-        gps_lat, gps_lon, gps_alt, gps_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        gps_lat, gps_lon, gps_alt, gps_accuracy)
+      VALUES (:id, :at, :clock, :name, :rssi, :txPower, :lat, :lon, :alt, :accuracy)`);
     this.#track = db.prepare(`
       INSERT INTO gps_track (system_time, gps_time, gps_time_plausible, mode, lat, lon, alt_m,
-        accuracy_m, speed_mps, track_deg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        accuracy_m, speed_mps, track_deg)
+      VALUES (:systemTime, :gpsTime, :plausible, :mode, :lat, :lon, :alt, :accuracy, :speed, :track)`);
     this.#health = db.prepare(`
       INSERT INTO health_records (timestamp, cpu_temp, cpu_percent, memory_percent, disk_percent,
         network_rx_bytes, network_tx_bytes, gps_lat, gps_lon, gps_accuracy, wifi_networks_count,
-        bluetooth_devices_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        bluetooth_devices_count)
+      VALUES (:at, :temp, :cpu, :memory, :disk, :rx, :tx, :lat, :lon, :accuracy, :wifi, :bluetooth)`);
   }
 
   /**
@@ -112,99 +121,84 @@ export class TickWriter {
     // same millisecond: a network is counted new once per writer.
     const newWifi = new Set<number>();
     const newBt = new Set<number>();
+    // Where and when, shared by every row of the tick.
+    const place = {
+      at,
+      clock: tick.clock,
+      lat: p?.lat ?? null,
+      lon: p?.lon ?? null,
+      alt: p?.altM ?? null,
+      accuracy: p?.accuracyM ?? null,
+    };
+    const { alt: _alt, clock: _clock, ...summary } = place;
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       for (const w of tick.wifi) {
-        const signal = w.signalDbm === null ? null : Math.round(w.signalDbm);
-        const row = this.#wifi.get(
-          w.bssid,
-          w.ssid,
-          w.freqMhz,
-          signal,
-          w.encryption,
-          w.channel,
-          at,
-          at,
-          p?.lat ?? null,
-          p?.lon ?? null,
-          p?.accuracyM ?? null,
-        ) as { id: number; first_seen: string };
-        this.#wifiSighting.run(
-          row.id,
-          at,
-          tick.clock,
-          w.ssid,
-          w.freqMhz,
-          w.channel,
-          w.signalDbm,
-          p?.lat ?? null,
-          p?.lon ?? null,
-          p?.altM ?? null,
-          p?.accuracyM ?? null,
-        );
+        const observed = {
+          ssid: w.ssid,
+          freq: w.freqMhz,
+          channel: w.channel,
+        };
+        const row = this.#wifi.get({
+          ...summary,
+          ...observed,
+          bssid: w.bssid,
+          signal: w.signalDbm === null ? null : Math.round(w.signalDbm),
+          encryption: w.encryption,
+          vendor: ouiVendor(w.bssid),
+        }) as { id: number; first_seen: string };
+        this.#wifiSighting.run({ ...place, ...observed, id: row.id, signal: w.signalDbm });
         counts.wifi++;
         if (row.first_seen === at && !this.#reportedWifi.has(row.id)) newWifi.add(row.id);
       }
       for (const b of tick.bluetooth) {
-        const row = this.#bt.get(
-          b.address,
-          b.name,
-          b.deviceType,
-          b.rssiDbm,
-          b.manufacturer,
-          b.services ? JSON.stringify(b.services) : null,
-          at,
-          at,
-          p?.lat ?? null,
-          p?.lon ?? null,
-          p?.accuracyM ?? null,
-        ) as { id: number; first_seen: string };
-        this.#btSighting.run(
-          row.id,
-          at,
-          tick.clock,
-          b.name,
-          b.rssiDbm,
-          b.txPowerDbm,
-          p?.lat ?? null,
-          p?.lon ?? null,
-          p?.altM ?? null,
-          p?.accuracyM ?? null,
-        );
+        const row = this.#bt.get({
+          ...summary,
+          address: b.address,
+          name: b.name,
+          type: b.deviceType,
+          rssi: b.rssiDbm,
+          manufacturer: b.manufacturer ?? ouiVendor(b.address),
+          services: b.services ? JSON.stringify(b.services) : null,
+        }) as { id: number; first_seen: string };
+        this.#btSighting.run({
+          ...place,
+          id: row.id,
+          name: b.name,
+          rssi: b.rssiDbm,
+          txPower: b.txPowerDbm,
+        });
         counts.bluetooth++;
         if (row.first_seen === at && !this.#reportedBt.has(row.id)) newBt.add(row.id);
       }
       for (const t of tick.track) {
-        this.#track.run(
-          t.systemTime,
-          t.gpsTime,
-          t.gpsTimePlausible ? 1 : 0,
-          t.mode,
-          t.lat,
-          t.lon,
-          t.altM,
-          t.accuracyM,
-          t.speedMps,
-          t.trackDeg,
-        );
+        this.#track.run({
+          systemTime: t.systemTime,
+          gpsTime: t.gpsTime,
+          plausible: t.gpsTimePlausible ? 1 : 0,
+          mode: t.mode,
+          lat: t.lat,
+          lon: t.lon,
+          alt: t.altM,
+          accuracy: t.accuracyM,
+          speed: t.speedMps,
+          track: t.trackDeg,
+        });
         counts.track++;
       }
       if (tick.health) {
         const h = tick.health;
-        this.#health.run(
-          at,
-          h.cpuTempC,
-          h.cpuPercent,
-          h.memoryPercent,
-          h.diskPercent,
-          h.networkRxBytes,
-          h.networkTxBytes,
-          p?.lat ?? null,
-          p?.lon ?? null,
-          p?.accuracyM ?? null,
-          tick.wifi.length,
-          tick.bluetooth.length,
-        );
+        this.#health.run({
+          ...summary,
+          temp: h.cpuTempC,
+          cpu: h.cpuPercent,
+          memory: h.memoryPercent,
+          disk: h.diskPercent,
+          rx: h.networkRxBytes,
+          tx: h.networkTxBytes,
+          wifi: tick.wifi.length,
+          bluetooth: tick.bluetooth.length,
+        });
         counts.health++;
       }
       this.#db.exec("COMMIT");

@@ -5,6 +5,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
+import { registerFunctions } from "./functions.ts";
 
 /** How a command opens the database. */
 export interface OpenOptions {
@@ -66,6 +67,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseS
       db.exec("PRAGMA synchronous = NORMAL");
     }
     db.exec("PRAGMA foreign_keys = ON");
+    registerFunctions(db);
   } catch (error) {
     db.close();
     throw fail(describeSqliteError(error), error);

@@ -11,6 +11,7 @@ import m0005 from "../../migrations/0005_unique_wifi_bssid.sql" with { type: "te
 import m0006 from "../../migrations/0006_unique_bluetooth_address.sql" with { type: "text" };
 import m0007 from "../../migrations/0007_sightings.sql" with { type: "text" };
 import m0008 from "../../migrations/0008_gps_track.sql" with { type: "text" };
+import m0009 from "../../migrations/0009_backfill_vendors.sql" with { type: "text" };
 
 /** Embedded migration files, as `{ name, text }`. */
 export const embeddedMigrationFiles: readonly { name: string; text: string }[] = [
@@ -22,4 +23,5 @@ export const embeddedMigrationFiles: readonly { name: string; text: string }[] =
   { name: "0006_unique_bluetooth_address.sql", text: m0006 },
   { name: "0007_sightings.sql", text: m0007 },
   { name: "0008_gps_track.sql", text: m0008 },
+  { name: "0009_backfill_vendors.sql", text: m0009 },
 ];

@@ -10,6 +10,7 @@ import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
 import type { Migration, MigrationStep } from "./parse.ts";
 import { hasLedger, insertLedgerRow, LEDGER_DDL, type LedgerRow, readLedger } from "./ledger.ts";
 import { rebuildTable } from "./rebuild.ts";
+import { registerFunctions } from "../db/functions.ts";
 
 /** One step of a plan. */
 export interface PlannedStep {
@@ -56,6 +57,8 @@ export class Migrator {
   readonly #options: MigratorOptions;
 
   constructor(db: DatabaseSync, migrations: Migration[], options: MigratorOptions = {}) {
+    // Migrations may call the application's SQL functions (oui_vendor), whoever opened the db.
+    registerFunctions(db);
     this.#db = db;
     this.#migrations = migrations;
     this.#options = options;

@@ -19,15 +19,16 @@ export function storedColumns(db: DatabaseSync, table: string): string[] {
 }
 
 /**
- * Every row of every application table, as JSON text ordered by rowid, each column named —
+ * Every row of every application table, as JSON text in a fixed order, each column named —
  * a logical dump that ignores column order and physical layout.
  */
 export function logicalDump(db: DatabaseSync, tables = dataTables(db)): Record<string, string[]> {
   const dump: Record<string, string[]> = {};
   for (const table of tables) {
     const columns = storedColumns(db, table).sort();
+    const list = columns.map((c) => `"${c}"`).join(", ");
     const stmt = db.prepare(
-      `SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM "${table}" ORDER BY rowid`,
+      `SELECT ${list} FROM "${table}" ORDER BY ${list}`,
     );
     stmt.setReadBigInts(true);
     dump[table] = (stmt.all() as Record<string, unknown>[]).map((r) =>
