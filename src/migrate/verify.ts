@@ -87,32 +87,35 @@ export function verifyDatabase(
     };
   };
 
-  let db: DatabaseSync;
+  let db: DatabaseSync | undefined;
   try {
     db = openDatabase(path, { readOnly: true, failureExitCode: ExitCode.verificationFailed });
     const findings: string[] = [];
     if (options.deep) {
-      const rows = db.prepare("PRAGMA quick_check").all() as { quick_check: string }[];
-      if (rows.length !== 1 || rows[0].quick_check !== "ok") {
-        findings.push(...rows.slice(0, 10).map((r) => `quick_check: ${r.quick_check}`));
-      }
+      const lines = (db.prepare("PRAGMA quick_check(10)").all() as { quick_check: string }[])
+        .flatMap((r) => r.quick_check.split("\n"))
+        .filter((l) => l !== "ok" && !l.startsWith("***"));
+      findings.push(...lines.slice(0, 10).map((l) => `quick_check: ${l}`));
     }
     record("open", findings);
   } catch (error) {
-    if (!(error instanceof PiwardriveError)) throw error;
-    record("open", [error.message]);
+    // Not openable, or damage met by quick_check: a finding, never a crash.
+    record("open", [
+      error instanceof PiwardriveError ? error.message : `quick_check: ${errorMessage(error)}`,
+    ]);
+    db?.close();
     return report(null);
   }
 
   try {
-    return runChecks(db, migrations, options, record, report);
+    return runChecks(db!, migrations, options, record, report);
   } catch (error) {
     // A damaged page met half-way through: report it as a failed check, never a stack trace.
     const failed = VERIFY_CHECKS.find((c) => results.get(c)!.status === "skipped") ?? "open";
     record(failed, [`cannot read the database: ${errorMessage(error)}`]);
     return report(null);
   } finally {
-    db.close();
+    db!.close();
   }
 }
 

@@ -1,6 +1,5 @@
 /** Database fixtures for tests: migrated databases, generated rows, logical dumps. */
 import type { DatabaseSync } from "node:sqlite";
-import { createHash } from "node:crypto";
 import { embeddedMigrations } from "../../src/migrate/mod.ts";
 import { Migrator } from "../../src/migrate/migrator.ts";
 import { openDatabase } from "../../src/db/open.ts";
@@ -36,11 +35,6 @@ export function logicalDump(db: DatabaseSync, tables = dataTables(db)): Record<s
     );
   }
   return dump;
-}
-
-/** SHA-256 over a logical dump: equal data, equal hash. */
-export function dumpHash(db: DatabaseSync, tables?: string[]): string {
-  return createHash("sha256").update(JSON.stringify(logicalDump(db, tables))).digest("hex");
 }
 
 export function dataTables(db: DatabaseSync): string[] {
