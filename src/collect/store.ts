@@ -135,7 +135,7 @@ export class TickWriter {
     try {
       for (const w of tick.wifi) {
         const observed = {
-          ssid: w.ssid,
+          ssid: storableText(w.ssid),
           freq: w.freqMhz,
           channel: w.channel,
         };
@@ -155,7 +155,7 @@ export class TickWriter {
         const row = this.#bt.get({
           ...summary,
           address: b.address,
-          name: b.name,
+          name: storableText(b.name),
           type: b.deviceType,
           rssi: b.rssiDbm,
           manufacturer: b.manufacturer ?? ouiVendor(b.address),
@@ -164,7 +164,7 @@ export class TickWriter {
         this.#btSighting.run({
           ...place,
           id: row.id,
-          name: b.name,
+          name: storableText(b.name),
           rssi: b.rssiDbm,
           txPower: b.txPowerDbm,
         });
@@ -212,4 +212,13 @@ export class TickWriter {
     }
     return counts;
   }
+}
+
+/**
+ * SQLite stores a string with a NUL in it, but reads text back only up to the NUL. An SSID may
+ * hold any bytes (802.11 allows it), so such a name is stored as its UTF-8 bytes (a BLOB), which
+ * come back exactly; readers decode BLOB names (see `src/export`).
+ */
+export function storableText(text: string | null): string | Uint8Array | null {
+  return text !== null && text.includes("\0") ? new TextEncoder().encode(text) : text;
 }
