@@ -123,8 +123,14 @@ Deno.test({
       assert.deepEqual(all("SELECT address, name, rssi FROM bluetooth_devices ORDER BY address"), [
         { address: "AA:BB:CC:DD:EE:01", name: "Pixel 8", rssi: -42 },
         { address: "AA:BB:CC:DD:EE:02", name: null, rssi: -77 },
-        { address: "AA:BB:CC:DD:EE:03", name: "Car Kit", rssi: null },
+        // Its RSSI was never changed: it comes from `bluetoothctl info` (the mock's -79).
+        { address: "AA:BB:CC:DD:EE:03", name: "Car Kit", rssi: -79 },
       ]);
+      // `bluetoothctl info` enrichment: the address type, for every device heard.
+      assert.deepEqual(
+        all("SELECT DISTINCT device_type FROM bluetooth_devices"),
+        [{ device_type: "public" }],
+      );
       // gpsd drops what the log replays before a client connects, so the no-fix start may be gone;
       // the 2D and then 3D fixes are always there, in that order.
       const modes = all("SELECT mode, min(id) AS first FROM gps_track GROUP BY mode ORDER BY mode");

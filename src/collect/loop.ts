@@ -10,6 +10,7 @@ import { createBluetoothctlStreamParser } from "../parsers/bluetoothctl.ts";
 import { createGpspipeStreamParser } from "../parsers/gpsd.ts";
 import { HealthCollector } from "../collectors/health.ts";
 import { StreamCollector } from "../collectors/stream.ts";
+import { BluetoothInfoCollector } from "../collectors/bluetooth_info.ts";
 import { WifiCollector } from "../collectors/wifi.ts";
 import type { ToolResult } from "../collectors/tool.ts";
 import { PiwardriveError } from "../errors.ts";
@@ -89,6 +90,8 @@ export async function runCollect(
       createGpspipeStreamParser(),
     )
     : null;
+  // `info` enrichment needs the live tool; a replay has only what the session printed.
+  const bluetoothInfo = options.bluetooth && !replay ? new BluetoothInfoCollector() : null;
   const health = options.health ? new HealthCollector(dirname(options.dbPath)) : null;
   const positions = new PositionTracker(options.maxFixAgeMs);
   const writer = new TickWriter(db);
@@ -110,6 +113,7 @@ export async function runCollect(
     }
     const scan = wifi && !final ? await wifi.scan() : null;
     const bt = bluetooth?.drain() ?? { items: [], warnings: [] };
+    for (const event of bt.items) if (event.kind !== "del") bluetoothInfo?.request(event.address);
     const fixes = gps?.drain() ?? { items: [], warnings: [] };
     const nowMs = performance.now();
     const systemNow = new Date();
@@ -128,7 +132,7 @@ export async function runCollect(
       clock: clock.clock,
       position: positions.position(nowMs),
       wifi: wifiObservations(scan?.networks ?? []),
-      bluetooth: bluetoothObservations(bt.items),
+      bluetooth: bluetoothObservations(bt.items, bluetoothInfo?.take() ?? []),
       track,
       health: sample,
     };
@@ -166,7 +170,7 @@ export async function runCollect(
       await sleep(options.intervalMs, signal);
     }
   } finally {
-    await Promise.all([bluetooth?.stop(), gps?.stop()]);
+    await Promise.all([bluetooth?.stop(), gps?.stop(), bluetoothInfo?.settle()]);
   }
   // What the streams printed while stopping belongs to the record too.
   const last = await collectTick(true);

@@ -3,7 +3,7 @@
  * gpsd reports into track points, and the position an observation may carry — only from a fix
  * of mode 2 or 3 that is at most `maxFixAgeMs` old.
  */
-import type { BtEvent } from "../parsers/bluetoothctl.ts";
+import type { BtDeviceInfo, BtEvent } from "../parsers/bluetoothctl.ts";
 import {
   type GpsdMessage,
   type GpsdTpv,
@@ -24,8 +24,14 @@ export function wifiObservations(networks: IwBss[]): WifiObservation[] {
   }));
 }
 
-/** One observation per device that reported anything this tick; the strongest RSSI wins. */
-export function bluetoothObservations(events: BtEvent[]): BtObservation[] {
+/**
+ * One observation per device that reported anything this tick (the strongest RSSI wins), with
+ * what `bluetoothctl info` told about devices since the last tick folded in.
+ */
+export function bluetoothObservations(
+  events: BtEvent[],
+  infos: BtDeviceInfo[] = [],
+): BtObservation[] {
   const byAddress = new Map<string, BtObservation>();
   for (const e of events) {
     if (e.kind === "del") continue;
@@ -47,6 +53,24 @@ export function bluetoothObservations(events: BtEvent[]): BtObservation[] {
       o.services = [...new Set([...(o.services ?? []), e.uuid])];
     }
     byAddress.set(e.address, o);
+  }
+  for (const info of infos) {
+    const o = byAddress.get(info.address) ?? {
+      address: info.address,
+      name: null,
+      rssiDbm: info.rssiDbm,
+      txPowerDbm: null,
+      deviceType: null,
+      manufacturer: null,
+      services: null,
+    };
+    o.name ??= info.name ?? info.alias;
+    o.txPowerDbm ??= info.txPowerDbm;
+    o.deviceType = info.icon || info.addressType;
+    if (info.uuids.length > 0) {
+      o.services = [...new Set([...(o.services ?? []), ...info.uuids.map((u) => u.uuid)])];
+    }
+    byAddress.set(info.address, o);
   }
   return [...byAddress.values()];
 }

@@ -6,5 +6,6 @@
  */
 export { WifiCollector, type WifiScan } from "./wifi.ts";
 export { StreamCollector, type StreamSource } from "./stream.ts";
+export { BluetoothInfoCollector } from "./bluetooth_info.ts";
 export { HealthCollector, type HealthSample } from "./health.ts";
 export { isValidInterfaceName, runTool, type ToolResult } from "./tool.ts";
