@@ -14,7 +14,7 @@ import { XMLParser } from "npm:fast-xml-parser@5.12.1";
 // deno-lint-ignore no-import-prefix
 import { check as checkGeojson } from "npm:@placemarkio/check-geojson@0.1.14";
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { exportCommand, wigleDevice } from "../src/cli/export_command.ts";
+import { type ByteWriter, exportCommand, wigleDevice } from "../src/cli/export_command.ts";
 import type { Io } from "../src/cli/context.ts";
 import { ExitCode, PiwardriveError } from "../src/errors.ts";
 import { WIGLE_HEADER, wiglePreHeader, XML_REPLACEMENT } from "../src/export/mod.ts";
@@ -33,21 +33,37 @@ interface ExportRun {
   stderr: string;
 }
 
+interface RunOptions {
+  /** Pretend stderr is a terminal; status lines are collected in `status`. */
+  terminal?: boolean;
+  /** Replaces the captured stdout. */
+  stdout?: ByteWriter;
+}
+
 /** `piwardrive <args>` with only the export command, stdout captured as bytes. */
-async function run(...args: string[]): Promise<ExportRun> {
+function run(...args: string[]): Promise<ExportRun> {
+  return runWith({}, ...args);
+}
+
+async function runWith(
+  options: RunOptions,
+  ...args: string[]
+): Promise<ExportRun & { status: string[] }> {
   const err: string[] = [];
+  const status: string[] = [];
   const chunks: Uint8Array[] = [];
   const io: Io = {
-    out: (t) => err.push(`stdout?? ${t}`),
+    out: (t) => err.push(`unexpected io.out: ${t}`),
     err: (t) => err.push(t),
-    isTerminal: false,
+    status: (line) => status.push(line),
+    isTerminal: options.terminal ?? false,
   };
   const program = new Command("piwardrive").option("--db <path>").exitOverride().configureOutput({
     writeOut: (s) => io.out(s.replace(/\n$/, "")),
     writeErr: (s) => io.err(s.replace(/\n$/, "")),
     outputError: (s, write) => write(`piwardrive: ${s.replace(/^error: /, "").trim()}\n`),
   });
-  const stdout = {
+  const stdout = options.stdout ?? {
     write: (bytes: Uint8Array) => {
       chunks.push(bytes.slice());
       return Promise.resolve(bytes.length);
@@ -74,6 +90,7 @@ async function run(...args: string[]): Promise<ExportRun> {
     code,
     stdout: new TextDecoder().decode(bytes),
     stderr: err.map((l) => l + "\n").join(""),
+    status,
   };
 }
 
@@ -653,6 +670,11 @@ Deno.test("-o FILE: complete file, mode 0600, no temporary left; refuses to repl
   assert.equal(forced.code, 0, forced.stderr);
   assert.ok(Deno.readTextFileSync(out).startsWith("WigleWifi-1.6,"));
   assert.deepEqual([...Deno.readDirSync(dir.path)].filter((e) => e.name.includes(".tmp-")), []);
+  const itself = await run("--db", db, "export", "--format", "csv", "-o", db, "--force");
+  assert.deepEqual([itself.code, itself.stderr], [
+    ExitCode.usage,
+    `piwardrive: Output "${db}" is the database itself: give another file\n`,
+  ]);
   const missingDir = await run(
     "--db",
     db,
@@ -741,4 +763,46 @@ Deno.test("a collected drive exports in every format that its parsers accept", a
   const geojson = await run("--db", db, "export", "--format", "geojson");
   const collection = checkGeojson(geojson.stdout) as { features: { geometry: { type: string } }[] };
   assert.ok(collection.features.some((f) => f.geometry.type === "LineString"));
+});
+
+Deno.test("progress only on a terminal, cleared before the summary; write errors are one line", async () => {
+  using dir = tempDir();
+  const path = await hostileDb(dir.path);
+  const db = new DatabaseSync(path);
+  const add = db.prepare(
+    "INSERT INTO wifi_sightings (network_id, seen_at, signal_dbm, gps_lat, gps_lon) VALUES (1, ?, -50, 52.5, 13.4)",
+  );
+  db.exec("BEGIN");
+  for (let i = 0; i < 5000; i++) add.run(new Date(Date.UTC(2024, 5, 3, 0, 0, i)).toISOString());
+  db.exec("COMMIT");
+  db.close();
+  const live = await runWith({ terminal: true }, "--db", path, "export", "--format", "csv");
+  assert.equal(live.code, 0, live.stderr);
+  assert.match(live.status[0], /^exporting: \d+ written, \d+ without position, 0 excluded/);
+  assert.equal(live.status.at(-1), "");
+  assert.match(live.stderr, /^exported 5043 rows as csv to stdout; 5 skipped without position/);
+  const quiet = await runWith(
+    { terminal: true },
+    "--db",
+    path,
+    "export",
+    "--format",
+    "csv",
+    "--quiet",
+  );
+  assert.deepEqual([quiet.status, quiet.stderr], [[], ""]);
+  const piped = await runWith({}, "--db", path, "export", "--format", "csv");
+  assert.deepEqual(piped.status, []);
+  const closed = await runWith(
+    {
+      stdout: { write: () => Promise.reject(new Deno.errors.BrokenPipe("Broken pipe")) },
+    },
+    "--db",
+    path,
+    "export",
+    "--format",
+    "csv",
+  );
+  assert.equal(closed.code, ExitCode.runtime);
+  assert.equal(closed.stderr, "piwardrive: Cannot write the export: the reader closed the pipe\n");
 });

@@ -10,17 +10,17 @@ import { openDatabase } from "../db/open.ts";
 import { errorMessage, PiwardriveError, UsageError } from "../errors.ts";
 import {
   type DeviceKind,
+  type ExclusionZone,
   EXPORT_FORMATS,
   type ExportCounts,
   type ExportFormat,
   type ExportResult,
   ExportSource,
+  exportText,
   parseExclusionZone,
   parseTimeBound,
-  type TextSink,
   WIGLE_UNKNOWN_ACCURACY_M,
   type WigleDevice,
-  writeExport,
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 
@@ -33,8 +33,8 @@ const FLUSH_CHARS = 64 * 1024;
 const PROGRESS_MS = 250;
 const encoder = new TextEncoder();
 
-/** Collects text and writes it in ~64 KB blocks; an interrupt is noticed at each block. */
-class BufferedSink implements TextSink {
+/** Collects chunks and writes them in ~64 KB blocks; an interrupt is noticed at each block. */
+class BufferedWriter {
   readonly #writer: ByteWriter;
   readonly #signal: AbortSignal;
   #parts: string[] = [];
@@ -45,10 +45,11 @@ class BufferedSink implements TextSink {
     this.#signal = signal;
   }
 
-  async write(text: string): Promise<void> {
+  /** Buffers `text`; true when a block is full and the caller should `flush()`. */
+  push(text: string): boolean {
     this.#parts.push(text);
     this.#chars += text.length;
-    if (this.#chars >= FLUSH_CHARS) await this.flush();
+    return this.#chars >= FLUSH_CHARS;
   }
 
   async flush(): Promise<void> {
@@ -59,14 +60,10 @@ class BufferedSink implements TextSink {
     try {
       while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
     } catch (error) {
-      if (error instanceof Deno.errors.BrokenPipe) {
-        throw new PiwardriveError("Export incomplete: the reader closed the pipe", undefined, {
-          cause: error,
-        });
-      }
-      throw new PiwardriveError(`Cannot write the export: ${errorMessage(error)}`, undefined, {
-        cause: error,
-      });
+      const detail = error instanceof Deno.errors.BrokenPipe
+        ? "the reader closed the pipe"
+        : errorMessage(error);
+      throw new PiwardriveError(`Cannot write the export: ${detail}`, undefined, { cause: error });
     }
   }
 }
@@ -132,10 +129,10 @@ export function exportCommand(
       new Option("--format <format>", "output format").choices(EXPORT_FORMATS)
         .makeOptionMandatory(),
     )
-    .option("--type <kinds>", "wifi, bluetooth, or both comma-separated", parseKinds, [
-      "wifi",
-      "bluetooth",
-    ] as DeviceKind[])
+    .addOption(
+      new Option("--type <kinds>", "wifi, bluetooth, or both comma-separated")
+        .argParser(parseKinds).default(["wifi", "bluetooth"] as DeviceKind[], "both"),
+    )
     .option(
       "--since <time>",
       "from this ISO-8601 date or time on (UTC without a zone)",
@@ -146,14 +143,12 @@ export function exportCommand(
       "before this ISO-8601 date or time (exclusive: --until 2024-06-02 ends with June 1)",
       asOption(parseTimeBound),
     )
-    .option(
-      "--exclude <lat,lon,radius_m>",
-      "leave out everything within radius_m metres of lat,lon (repeatable)",
-      (text, previous: { lat: number; lon: number; radiusM: number }[]) => [
-        ...previous,
-        exclusionOption(text),
-      ],
-      [],
+    .addOption(
+      new Option(
+        "--exclude <lat,lon,radius_m>",
+        "leave out everything within radius_m metres of lat,lon (repeatable)",
+      ).argParser((text, previous: ExclusionZone[]) => [...previous, exclusionOption(text)])
+        .default([] as ExclusionZone[], "none"),
     )
     .option("--best", "wigle/csv: one row per network/device at its best position")
     .option("--no-track", "kml/gpx/geojson: leave out the GPS track")
@@ -170,6 +165,9 @@ export function exportCommand(
       const target = options.output === undefined || options.output === "-" ? null : options.output;
       if (target !== null) ensureWritable(target, options.force ?? false);
       const dbPath = resolveDbPath(globals());
+      if (target !== null && sameFile(target, dbPath)) {
+        throw new UsageError(`Output "${target}" is the database itself: give another file`);
+      }
       const db = openDatabase(dbPath, { readOnly: true });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -184,13 +182,12 @@ export function exportCommand(
           until: options.until ?? null,
           exclusions: options.exclude,
         }, progress.update);
-        const run = (writer: ByteWriter) =>
-          writeStream(db, writer, stop.signal, (sink) =>
-            writeExport(options.format, source, sink, {
-              best: options.best ?? false,
-              track: options.track,
-              device: wigleDevice(),
-            }));
+        const chunks = exportText(options.format, source, {
+          best: options.best ?? false,
+          track: options.track,
+          device: wigleDevice(),
+        });
+        const run = (writer: ByteWriter) => drain(db, chunks, writer, stop.signal);
         const result = target === null
           ? await run(outputs.stdout ?? Deno.stdout)
           : await writeFileAtomically(target, options.force ?? false, run);
@@ -206,19 +203,23 @@ export function exportCommand(
     });
 }
 
-/** Runs `write` in one read transaction (one snapshot while collect goes on), then flushes. */
-async function writeStream(
+/**
+ * Drains `chunks` into `writer` in one read transaction (one snapshot while collect goes on),
+ * awaiting only when a block is full: an await per row would double the export's time.
+ */
+async function drain(
   db: DatabaseSync,
+  chunks: Generator<string, ExportResult>,
   writer: ByteWriter,
   signal: AbortSignal,
-  write: (sink: TextSink) => Promise<ExportResult>,
 ): Promise<ExportResult> {
-  const sink = new BufferedSink(writer, signal);
+  const out = new BufferedWriter(writer, signal);
   db.exec("BEGIN");
   try {
-    const result = await write(sink);
-    await sink.flush();
-    return result;
+    let next = chunks.next();
+    for (; !next.done; next = chunks.next()) if (out.push(next.value)) await out.flush();
+    await out.flush();
+    return next.value;
   } finally {
     db.exec("COMMIT");
   }
@@ -295,6 +296,14 @@ function moveIntoPlace(temporary: string, path: string, force: boolean): void {
     throw new PiwardriveError(`Cannot write "${path}": ${errorMessage(error)}`, undefined, {
       cause: error,
     });
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return Deno.realPathSync(a) === Deno.realPathSync(b);
+  } catch {
+    return false;
   }
 }
 

@@ -7,7 +7,7 @@
  * is otherwise, NUL and other control characters included: CSV has no escape for them, and a
  * reader gets back exactly what was stored.
  */
-import { decimal, type ExportPoint, type ExportSource, type TextSink } from "./query.ts";
+import { decimal, type ExportPoint, type ExportSource } from "./query.ts";
 
 /** A field value; null and undefined are written as an empty field. */
 export type CsvValue = string | number | null | undefined;
@@ -97,18 +97,14 @@ export function csvPointRecord(p: ExportPoint): string {
 }
 
 /**
- * Writes the plain CSV: the header, then one record per sighting, or per network/device.
+ * The plain CSV, chunk by chunk: the header, then one record per sighting, or per network/device.
  *
  * @example
  * ```ts
- * await writeCsv(source, sink, { best: false });
+ * for (const chunk of csvText(source, { best: false })) await writer.write(chunk);
  * ```
  */
-export async function writeCsv(
-  source: ExportSource,
-  out: TextSink,
-  options: { best: boolean },
-): Promise<void> {
-  await out.write(csvRecord(CSV_COLUMNS));
-  for (const p of source.points({ best: options.best })) await out.write(csvPointRecord(p));
+export function* csvText(source: ExportSource, options: { best: boolean }): Generator<string> {
+  yield csvRecord(CSV_COLUMNS);
+  for (const p of source.points({ best: options.best })) yield csvPointRecord(p);
 }

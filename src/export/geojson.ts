@@ -4,7 +4,7 @@
  * position (coordinates `[lon, lat]`, WGS 84 as the RFC requires), and a LineString feature per
  * segment of the GPS track, whose properties (start, end, point count) follow its geometry.
  */
-import type { ExportPoint, ExportSource, TextSink } from "./query.ts";
+import type { ExportPoint, ExportSource } from "./query.ts";
 
 /** The feature of one network or device. */
 export function geojsonPointFeature(p: ExportPoint): string {
@@ -40,40 +40,42 @@ export function geojsonPointFeature(p: ExportPoint): string {
 }
 
 /**
- * Writes a GeoJSON FeatureCollection.
+ * A GeoJSON FeatureCollection, chunk by chunk.
  *
  * @example
  * ```ts
- * await writeGeojson(source, sink, { track: true });
+ * for (const chunk of geojsonText(source, { track: true })) await writer.write(chunk);
  * ```
  */
-export async function writeGeojson(
+export function* geojsonText(
   source: ExportSource,
-  out: TextSink,
   options: { track: boolean },
-): Promise<void> {
-  await out.write('{"type":"FeatureCollection","features":[');
+): Generator<string> {
+  yield '{"type":"FeatureCollection","features":[';
   let separator = "\n";
   for (const p of source.points({ best: true })) {
-    await out.write(separator + geojsonPointFeature(p));
+    yield separator + geojsonPointFeature(p);
     separator = ",\n";
   }
-  if (options.track) {
-    const segment = { type: "track", start: "", end: "", points: 0 };
-    for (const t of source.track()) {
-      if (t.newSegment) {
-        if (segment.points > 0) await out.write(`]},"properties":${JSON.stringify(segment)}}`);
-        await out.write(
-          `${separator}{"type":"Feature","geometry":{"type":"LineString","coordinates":[`,
-        );
-        separator = ",\n";
-        Object.assign(segment, { start: t.time, points: 0 });
-      } else await out.write(",");
-      segment.end = t.time;
-      segment.points++;
-      await out.write(JSON.stringify([t.lon, t.lat]));
-    }
-    if (segment.points > 0) await out.write(`]},"properties":${JSON.stringify(segment)}}`);
+  if (options.track) yield* trackFeatures(source, separator);
+  yield "\n]}\n";
+}
+
+/** A LineString feature per segment; the properties follow the coordinates, once known. */
+function* trackFeatures(source: ExportSource, separator: string): Generator<string> {
+  const segment = { type: "track", start: "", end: "", points: 0 };
+  const close = () => `]},"properties":${JSON.stringify(segment)}}`;
+  for (const t of source.track()) {
+    const position = JSON.stringify([t.lon, t.lat]);
+    if (t.newSegment) {
+      const opening =
+        `${separator}{"type":"Feature","geometry":{"type":"LineString","coordinates":[`;
+      yield `${segment.points > 0 ? close() : ""}${opening}${position}`;
+      separator = ",\n";
+      Object.assign(segment, { start: t.time, points: 0 });
+    } else yield `,${position}`;
+    segment.end = t.time;
+    segment.points++;
   }
-  await out.write("\n]}\n");
+  if (segment.points > 0) yield close();
 }

@@ -4,7 +4,7 @@
  * was 3D, `time` always). Text goes through `xmlEscape`; times are normalised to `xsd:dateTime`
  * in UTC, and a time that cannot be read is left out rather than written invalid.
  */
-import { decimal, type ExportPoint, type ExportSource, type TextSink } from "./query.ts";
+import { decimal, type ExportPoint, type ExportSource } from "./query.ts";
 import { xmlElement, xmlEscape } from "./xml.ts";
 
 function xsdTime(iso: string | null): string | null {
@@ -34,39 +34,37 @@ export function gpxWaypoint(p: ExportPoint): string {
 }
 
 /**
- * Writes a GPX 1.1 document.
+ * A GPX 1.1 document, chunk by chunk.
  *
  * @example
  * ```ts
- * await writeGpx(source, sink, { track: true, creator: "piwardrive 0.1.0" });
+ * for (const chunk of gpxText(source, { track: true, creator: "piwardrive 0.1.0" })) {
+ *   await writer.write(chunk);
+ * }
  * ```
  */
-export async function writeGpx(
+export function* gpxText(
   source: ExportSource,
-  out: TextSink,
   options: { track: boolean; creator: string },
-): Promise<void> {
-  await out.write(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="${
-      xmlEscape(options.creator)
-    }" xmlns="http://www.topografix.com/GPX/1/1" ` +
-      'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
-      'xsi:schemaLocation="http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd">\n' +
-      "<metadata><name>piwardrive export</name></metadata>\n",
-  );
-  for (const p of source.points({ best: true })) await out.write(gpxWaypoint(p));
+): Generator<string> {
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="${
+    xmlEscape(options.creator)
+  }" xmlns="http://www.topografix.com/GPX/1/1" ` +
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
+    'xsi:schemaLocation="http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd">\n' +
+    "<metadata><name>piwardrive export</name></metadata>\n";
+  for (const p of source.points({ best: true })) yield gpxWaypoint(p);
   if (options.track) {
     let open = false;
     for (const t of source.track()) {
-      if (t.newSegment) await out.write(open ? "</trkseg>\n<trkseg>\n" : "<trk><name>GPS track</name>\n<trkseg>\n");
+      const point = `<trkpt lat="${decimal(t.lat)}" lon="${decimal(t.lon)}">${
+        xmlElement("ele", number(t.altM))
+      }${xmlElement("time", xsdTime(t.time))}</trkpt>\n`;
+      if (!t.newSegment) yield point;
+      else yield `${open ? "</trkseg>\n" : "<trk><name>GPS track</name>\n"}<trkseg>\n${point}`;
       open = true;
-      await out.write(
-        `<trkpt lat="${decimal(t.lat)}" lon="${decimal(t.lon)}">${
-          xmlElement("ele", number(t.altM))
-        }${xmlElement("time", xsdTime(t.time))}</trkpt>\n`,
-      );
     }
-    if (open) await out.write("</trkseg>\n</trk>\n");
+    if (open) yield "</trkseg>\n</trk>\n";
   }
-  await out.write("</gpx>\n");
+  yield "</gpx>\n";
 }

@@ -3,7 +3,7 @@
  * position, WiFi in folders by encryption type, Bluetooth in its own folder, and the GPS track as
  * LineStrings (one per segment). Empty folders are left out. Text goes through `xmlEscape`.
  */
-import { decimal, type ExportPoint, type ExportSource, type TextSink } from "./query.ts";
+import { decimal, type ExportPoint, type ExportSource } from "./query.ts";
 import { xmlElement, xmlEscape } from "./xml.ts";
 
 /** WiFi folders in order: the `wifi_networks.encryption_type` value each holds (null: unknown). */
@@ -39,68 +39,61 @@ export function kmlPlacemark(p: ExportPoint): string {
     data("last_seen", p.lastSeen),
     data("accuracy_m", p.accuracyM),
   ].join("");
-  return `<Placemark>${xmlElement("name", p.name || p.id)}<ExtendedData>${extended}</ExtendedData>` +
+  return `<Placemark>${
+    xmlElement("name", p.name || p.id)
+  }<ExtendedData>${extended}</ExtendedData>` +
     `<Point><coordinates>${decimal(p.lon)},${decimal(p.lat)}</coordinates></Point></Placemark>\n`;
 }
 
-async function writeFolder(out: TextSink, name: string, points: Iterable<ExportPoint>) {
+function* folder(name: string, points: Iterable<ExportPoint>): Generator<string> {
   let open = false;
   for (const p of points) {
-    if (!open) await out.write(`<Folder>${xmlElement("name", name)}\n`);
+    yield open ? kmlPlacemark(p) : `<Folder>${xmlElement("name", name)}\n${kmlPlacemark(p)}`;
     open = true;
-    await out.write(kmlPlacemark(p));
   }
-  if (open) await out.write("</Folder>\n");
+  if (open) yield "</Folder>\n";
 }
 
 /**
- * Writes a KML document.
+ * A KML document, chunk by chunk.
  *
  * @example
  * ```ts
- * await writeKml(source, sink, { track: true });
+ * for (const chunk of kmlText(source, { track: true })) await writer.write(chunk);
  * ```
  */
-export async function writeKml(
-  source: ExportSource,
-  out: TextSink,
-  options: { track: boolean },
-): Promise<void> {
-  await out.write(
-    '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">\n' +
-      "<Document><name>piwardrive export</name>\n",
-  );
-  for (const folder of KML_WIFI_FOLDERS) {
-    const points = source.points({
-      best: true,
-      kind: "wifi",
-      encryptionType: folder.encryptionType,
-    });
-    await writeFolder(out, folder.name, points);
+export function* kmlText(source: ExportSource, options: { track: boolean }): Generator<string> {
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">\n' +
+    "<Document><name>piwardrive export</name>\n";
+  for (const f of KML_WIFI_FOLDERS) {
+    yield* folder(
+      f.name,
+      source.points({ best: true, kind: "wifi", encryptionType: f.encryptionType }),
+    );
   }
-  await writeFolder(out, "Bluetooth", source.points({ best: true, kind: "bluetooth" }));
-  if (options.track) await writeTrack(source, out);
-  await out.write("</Document>\n</kml>\n");
+  yield* folder("Bluetooth", source.points({ best: true, kind: "bluetooth" }));
+  if (options.track) yield* track(source);
+  yield "</Document>\n</kml>\n";
 }
 
-async function writeTrack(source: ExportSource, out: TextSink): Promise<void> {
+const END_SEGMENT = "\n</coordinates></LineString></Placemark>\n";
+
+function* track(source: ExportSource): Generator<string> {
   let segment = 0;
   for (const t of source.track()) {
-    if (t.newSegment) {
-      await out.write(
-        segment === 0
-          ? "<Folder><name>GPS track</name>\n"
-          : "\n</coordinates></LineString></Placemark>\n",
-      );
-      segment++;
-      await out.write(
-        `<Placemark><name>Track segment ${segment}</name>${
-          xmlElement("description", `from ${t.time}`)
-        }<LineString><tessellate>1</tessellate><coordinates>\n`,
-      );
-    } else await out.write(" ");
-    const alt = t.altM === null ? "" : `,${decimal(t.altM)}`;
-    await out.write(`${decimal(t.lon)},${decimal(t.lat)}${alt}`);
+    const tuple = `${decimal(t.lon)},${decimal(t.lat)}${
+      t.altM === null ? "" : `,${decimal(t.altM)}`
+    }`;
+    if (!t.newSegment) {
+      yield ` ${tuple}`;
+      continue;
+    }
+    segment++;
+    yield `${
+      segment === 1 ? "<Folder><name>GPS track</name>\n" : END_SEGMENT
+    }<Placemark><name>Track segment ${segment}</name>${
+      xmlElement("description", `from ${t.time}`)
+    }<LineString><tessellate>1</tessellate><coordinates>\n${tuple}`;
   }
-  if (segment > 0) await out.write("\n</coordinates></LineString></Placemark>\n</Folder>\n");
+  if (segment > 0) yield `${END_SEGMENT}</Folder>\n`;
 }

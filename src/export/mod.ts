@@ -1,19 +1,20 @@
 /**
  * Exports: the networks, devices and GPS track of a database as WiGLE CSV 1.6, KML 2.2,
  * GeoJSON, GPX 1.1 or plain CSV. `ExportSource` streams the filtered rows (never the whole table
- * in memory); one writer per format turns them into text for a `TextSink`. Files, stdout,
- * progress and the summary belong to the CLI (`src/cli/export_command.ts`).
+ * in memory); one generator per format turns each into a chunk of text. Writing the chunks —
+ * files, stdout, buffering — progress and the summary belong to the CLI
+ * (`src/cli/export_command.ts`).
  *
  * Row granularity: `wigle` and `csv` write one row per sighting, or per network/device with
  * `best`; the map formats (`kml`, `gpx`, `geojson`) always show each network/device once at its
  * stored best position, plus the track.
  */
-import { writeCsv } from "./csv.ts";
-import { writeGeojson } from "./geojson.ts";
-import { writeGpx } from "./gpx.ts";
-import { writeKml } from "./kml.ts";
-import type { ExportSource, TextSink } from "./query.ts";
-import { type WigleDevice, writeWigle } from "./wigle.ts";
+import { csvText } from "./csv.ts";
+import { geojsonText } from "./geojson.ts";
+import { gpxText } from "./gpx.ts";
+import { kmlText } from "./kml.ts";
+import type { ExportSource } from "./query.ts";
+import { type WigleDevice, wigleText } from "./wigle.ts";
 
 export { CSV_COLUMNS, csvField, csvRecord, neutralizeFormula } from "./csv.ts";
 export { geojsonPointFeature } from "./geojson.ts";
@@ -30,7 +31,6 @@ export {
   ExportSource,
   parseExclusionZone,
   parseTimeBound,
-  type TextSink,
   type TrackPoint,
 } from "./query.ts";
 export {
@@ -62,35 +62,36 @@ export interface ExportResult {
 }
 
 /**
- * Writes `format` from `source` to `out`.
+ * `format` from `source` as a stream of text chunks (a row, a placemark, a point each); the
+ * generator's return value is what the format adds to `source.counts`.
  *
  * @example
  * ```ts
  * const source = new ExportSource(db, { kinds: ["wifi"], since: null, until: null, exclusions: [] });
- * await writeExport("kml", source, sink, { best: true, track: true, device });
+ * const chunks = exportText("kml", source, { best: true, track: true, device });
+ * for (let next = chunks.next(); !next.done; next = chunks.next()) await writer.write(next.value);
  * console.log(source.counts.written);
  * ```
  */
-export async function writeExport(
+export function* exportText(
   format: ExportFormat,
   source: ExportSource,
-  out: TextSink,
   options: ExportOptions,
-): Promise<ExportResult> {
+): Generator<string, ExportResult> {
   switch (format) {
     case "wigle":
-      return await writeWigle(source, out, options);
+      return yield* wigleText(source, options);
     case "csv":
-      await writeCsv(source, out, options);
+      yield* csvText(source, options);
       break;
     case "kml":
-      await writeKml(source, out, options);
+      yield* kmlText(source, options);
       break;
     case "gpx":
-      await writeGpx(source, out, { ...options, creator: `piwardrive ${options.device.appVersion}` });
+      yield* gpxText(source, { ...options, creator: `piwardrive ${options.device.appVersion}` });
       break;
     case "geojson":
-      await writeGeojson(source, out, options);
+      yield* geojsonText(source, options);
       break;
   }
   return { accuracyDefaulted: 0 };

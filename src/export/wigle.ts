@@ -16,7 +16,7 @@
  *   Kismet's converter, Channel and Frequency 0, MfgrId the company id when the data has one.
  */
 import { csvRecord } from "./csv.ts";
-import type { ExportPoint, ExportSource, TextSink } from "./query.ts";
+import type { ExportPoint, ExportSource } from "./query.ts";
 
 /** Line 2 of a WiGLE 1.6 file. */
 export const WIGLE_HEADER =
@@ -38,7 +38,7 @@ export interface WigleDevice {
 /** The pre-header is `key=value` pairs split at commas, with no quoting: keep values plain. */
 function preHeaderValue(text: string): string {
   // deno-lint-ignore no-control-regex -- control characters would break the line
-  return text.replace(/[,\x00-\x1f\x7f]+/g, " ").trim();
+  return text.replace(/[,\x00-\x1f\x7f]/g, " ").replace(/ {2,}/g, " ").trim();
 }
 
 /**
@@ -140,24 +140,23 @@ export function wigleRecord(p: ExportPoint): { record: string; accuracyDefaulted
 }
 
 /**
- * Writes a WiGLE 1.6 file and returns how many rows got the default accuracy.
+ * A WiGLE 1.6 file, chunk by chunk; returns how many rows got the default accuracy.
  *
  * @example
  * ```ts
- * const { accuracyDefaulted } = await writeWigle(source, sink, { best: false, device });
+ * for (const chunk of wigleText(source, { best: false, device })) await writer.write(chunk);
  * ```
  */
-export async function writeWigle(
+export function* wigleText(
   source: ExportSource,
-  out: TextSink,
   options: { best: boolean; device: WigleDevice },
-): Promise<{ accuracyDefaulted: number }> {
-  await out.write(`${wiglePreHeader(options.device)}\n${WIGLE_HEADER}\n`);
+): Generator<string, { accuracyDefaulted: number }> {
+  yield `${wiglePreHeader(options.device)}\n${WIGLE_HEADER}\n`;
   let accuracyDefaulted = 0;
   for (const p of source.points({ best: options.best })) {
     const { record, accuracyDefaulted: defaulted } = wigleRecord(p);
     if (defaulted) accuracyDefaulted++;
-    await out.write(record);
+    yield record;
   }
   return { accuracyDefaulted };
 }

@@ -48,5 +48,7 @@ export function xmlEscape(text: string): string {
  * ```
  */
 export function xmlElement(name: string, value: string | number | null | undefined): string {
-  return value === null || value === undefined ? "" : `<${name}>${xmlEscape(String(value))}</${name}>`;
+  return value === null || value === undefined
+    ? ""
+    : `<${name}>${xmlEscape(String(value))}</${name}>`;
 }
