@@ -12,6 +12,7 @@ import { configCommand } from "./config_command.ts";
 import { collectCommand } from "./collect_command.ts";
 import { sampleDrive } from "../collect/sample.ts";
 import { serviceCommand } from "./service_command.ts";
+import { exportCommand } from "./export_command.ts";
 
 /**
  * Runs the CLI with `args` (without the program name) and returns the exit code.
@@ -50,6 +51,7 @@ export async function main(args: string[], io: Io = processIo): Promise<number> 
       dbCommand(io, globals, exit),
       configCommand(io, globals),
       collectCommand(io, globals, sampleDrive),
+      exportCommand(io, globals),
       serviceCommand(io, globals),
     ]
   ) {

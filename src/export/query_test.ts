@@ -1,0 +1,228 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { embeddedMigrations, runMigrate } from "../migrate/mod.ts";
+import {
+  decimal,
+  distanceM,
+  type ExportFilter,
+  ExportSource,
+  parseExclusionZone,
+  parseTimeBound,
+} from "./query.ts";
+
+Deno.test("parseTimeBound: ISO-8601 dates and date-times to the stored UTC form", () => {
+  const cases: [string, string][] = [
+    ["2024-06-01", "2024-06-01T00:00:00.000Z"],
+    ["2024-02-29", "2024-02-29T00:00:00.000Z"],
+    ["2024-06-01T14:30", "2024-06-01T14:30:00.000Z"],
+    ["2024-06-01 14:30:05", "2024-06-01T14:30:05.000Z"],
+    ["2024-06-01T14:30:05.25Z", "2024-06-01T14:30:05.250Z"],
+    ["2024-06-01T14:30:05.123456789z", "2024-06-01T14:30:05.123Z"],
+    ["2024-06-01t16:30+02:00", "2024-06-01T14:30:00.000Z"],
+    ["2024-06-01T16:30+0200", "2024-06-01T14:30:00.000Z"],
+    ["2024-06-01T00:30-05", "2024-06-01T05:30:00.000Z"],
+    ["  2024-06-01  ", "2024-06-01T00:00:00.000Z"],
+  ];
+  for (const [text, iso] of cases) assert.equal(parseTimeBound(text), iso, text);
+});
+
+Deno.test("parseTimeBound: anything else is a SyntaxError or RangeError", () => {
+  for (const text of ["", "yesterday", "2024-6-1", "20240601", "2024-06-01Z", "1717250000"]) {
+    assert.throws(() => parseTimeBound(text), SyntaxError, text);
+  }
+  for (
+    const text of [
+      "2023-02-29",
+      "2024-13-01",
+      "2024-00-10",
+      "2024-06-31",
+      "2024-06-01T24:00",
+      "2024-06-01T10:60",
+      "2024-06-01T10:00:60",
+      "2024-06-01T10:00+24:00",
+    ]
+  ) {
+    assert.throws(() => parseTimeBound(text), RangeError, text);
+  }
+});
+
+Deno.test("parseExclusionZone: LAT,LON,RADIUS_M in range, plain numbers only", () => {
+  assert.deepEqual(parseExclusionZone("52.52,13.405,250"), {
+    lat: 52.52,
+    lon: 13.405,
+    radiusM: 250,
+  });
+  assert.deepEqual(parseExclusionZone(" -33.9 , 151.2 , 1e3 "), {
+    lat: -33.9,
+    lon: 151.2,
+    radiusM: 1000,
+  });
+  for (const text of ["52.5,13.4", "52.5,13.4,1,2", "0x10,1,1", ",1,1", "a,b,c", "1,1,Infinity"]) {
+    assert.throws(() => parseExclusionZone(text), SyntaxError, text);
+  }
+  for (const text of ["90.1,0,1", "0,-180.5,1", "0,0,0", "0,0,-1"]) {
+    assert.throws(() => parseExclusionZone(text), RangeError, text);
+  }
+});
+
+Deno.test("distanceM is the haversine great-circle distance", () => {
+  assert.ok(Math.abs(distanceM(0, 0, 0, 1) - 111_195) < 1);
+  assert.ok(Math.abs(distanceM(0, 0, 1, 0) - 111_195) < 1);
+  // Berlin to Munich, about 504 km.
+  assert.ok(Math.abs(distanceM(52.52, 13.405, 48.137, 11.575) - 504_000) < 2_000);
+  assert.equal(distanceM(48.1, 11.5, 48.1, 11.5), 0);
+  assert.ok(Math.abs(distanceM(0, 179.9, 0, -179.9) - 22_239) < 1);
+});
+
+Deno.test("decimal never writes exponent notation", () => {
+  assert.equal(decimal(1.5e-7), "0.00000015");
+  assert.equal(decimal(-1.5e-7), "-0.00000015");
+  assert.equal(decimal(1e21), "1000000000000000000000");
+  assert.equal(decimal(52.5), "52.5");
+  assert.equal(decimal(-60), "-60");
+  assert.equal(decimal(NaN), "");
+});
+
+/** A migrated database in a temporary folder, closed and removed by the disposer. */
+async function migratedDb() {
+  const dir = Deno.makeTempDirSync({ prefix: "piwardrive-export-" });
+  const dbPath = `${dir}/q.db`;
+  await runMigrate({ dbPath, migrations: embeddedMigrations(), backup: false });
+  const db = new DatabaseSync(dbPath);
+  return {
+    db,
+    [Symbol.dispose]: () => {
+      db.close();
+      Deno.removeSync(dir, { recursive: true });
+    },
+  };
+}
+
+const ALL: ExportFilter = {
+  kinds: ["wifi", "bluetooth"],
+  since: null,
+  until: null,
+  exclusions: [],
+};
+
+Deno.test("ExportSource.points: skips and counts rows without a usable position", async () => {
+  using m = await migratedDb();
+  const add = m.db.prepare(
+    `INSERT INTO wifi_networks (bssid, ssid, encryption, first_seen, last_seen, gps_lat, gps_lon)
+     VALUES (?, ?, 'WPA2-PSK', '2024-06-01T10:00:00.000Z', '2024-06-03T10:00:00.000Z', ?, ?)`,
+  );
+  add.run("02:00:00:00:00:01", "ok", 52.5, 13.4);
+  add.run("02:00:00:00:00:02", "zero", 0, 0);
+  add.run("02:00:00:00:00:03", "no-lat", null, 13.4);
+  add.run("02:00:00:00:00:04", "out-of-range", 91, 13.4);
+  add.run("02:00:00:00:00:05", "equator", 0, 13.4);
+  add.run("02:00:00:00:00:06", "nul\0in\0name", 1, 1);
+  m.db.prepare(
+    "INSERT INTO wifi_networks (bssid, ssid, gps_lat, gps_lon) VALUES ('02:00:00:00:00:07', CAST(x'61ff62' AS TEXT), 2, 2)",
+  ).run();
+  const source = new ExportSource(m.db, ALL);
+  const points = [...source.points({ best: true })];
+  assert.deepEqual(points.map((p) => p.name), ["ok", "equator", "nul\0in\0name", "a\uFFFDb"]);
+  assert.deepEqual({ ...points[0] }, {
+    kind: "wifi",
+    id: "02:00:00:00:00:01",
+    name: "ok",
+    encryption: "WPA2-PSK",
+    deviceType: null,
+    manufacturer: null,
+    seenAt: null,
+    firstSeen: "2024-06-01T10:00:00.000Z",
+    lastSeen: "2024-06-03T10:00:00.000Z",
+    signalDbm: null,
+    channel: null,
+    freqMhz: null,
+    lat: 52.5,
+    lon: 13.4,
+    altM: null,
+    accuracyM: null,
+  });
+  assert.deepEqual(source.counts, {
+    written: 4,
+    noPosition: 3,
+    excluded: 0,
+    trackPoints: 0,
+    trackExcluded: 0,
+  });
+  // A best row is in a window when the span it was seen in meets it.
+  const window = (since: string | null, until: string | null) =>
+    [...new ExportSource(m.db, { ...ALL, since, until }).points({ best: true })]
+      .filter((p) => p.name === "ok").length;
+  assert.equal(window("2024-06-02T00:00:00.000Z", "2024-06-02T01:00:00.000Z"), 1);
+  assert.equal(window("2024-06-03T10:00:00.001Z", null), 0);
+  assert.equal(window(null, "2024-06-01T10:00:00.000Z"), 0);
+  assert.equal(window(null, "2024-06-01T10:00:00.001Z"), 1);
+  // KML folders: one encryption type, or the unknown ones.
+  assert.deepEqual(
+    [...new ExportSource(m.db, ALL).points({ best: true, encryptionType: null })].map((p) =>
+      p.name
+    ),
+    ["a\uFFFDb"],
+  );
+});
+
+Deno.test("ExportSource.track: 2D/3D fixes in segments broken by zones and 10-minute gaps", async () => {
+  using m = await migratedDb();
+  const fix = m.db.prepare(
+    "INSERT INTO gps_track (system_time, gps_time, gps_time_plausible, mode, lat, lon, alt_m) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  );
+  const at = (min: number, s = 0) => new Date(Date.UTC(2024, 5, 1, 10, min, s)).toISOString();
+  fix.run(at(0), null, 0, 1, null, null, null); // no fix
+  fix.run(at(0, 1), "2024-06-01T10:00:01.500Z", 1, 3, 10, 10, 5); // GPS time believed
+  fix.run(at(0, 2), "2034-06-01T10:00:02.000Z", 0, 3, 10.001, 10, 5); // not believed
+  fix.run(at(0, 3), null, 0, 2, 50, 50, null); // inside the zone: breaks the segment
+  fix.run(at(0, 4), null, 0, 2, 10.002, 10, null); // lone between the zone and a gap: dropped
+  fix.run(at(20), null, 0, 2, 10.003, 10, null);
+  fix.run(at(29), null, 0, 2, 10.004, 10, null); // 9 minutes later: same segment
+  fix.run(at(30), null, 0, 2, 0, 0, null); // (0,0): no fix, breaks the segment
+  fix.run(at(31), null, 0, 2, 10.005, 10, null); // lone at the end: dropped
+  const source = new ExportSource(m.db, {
+    ...ALL,
+    exclusions: [{ lat: 50, lon: 50, radiusM: 10 }],
+  });
+  const track = [...source.track()];
+  assert.deepEqual(track.map((t) => [t.time, t.lat, t.newSegment]), [
+    ["2024-06-01T10:00:01.500Z", 10, true],
+    [at(0, 2), 10.001, false],
+    [at(20), 10.003, true],
+    [at(29), 10.004, false],
+  ]);
+  assert.equal(track[0].altM, 5);
+  assert.deepEqual([source.counts.trackPoints, source.counts.trackExcluded], [4, 1]);
+  const windowed = new ExportSource(m.db, { ...ALL, since: at(20), until: at(30) });
+  assert.deepEqual([...windowed.track()].map((t) => t.lat), [10.003, 10.004]);
+});
+
+Deno.test("ExportSource.points: sightings by time, filtered by kind and exclusion zone", async () => {
+  using m = await migratedDb();
+  const net = m.db.prepare("INSERT INTO wifi_networks (bssid, ssid) VALUES ('n', 'net')").run()
+    .lastInsertRowid;
+  const dev = m.db.prepare("INSERT INTO bluetooth_devices (address, name) VALUES ('d', 'dev')")
+    .run().lastInsertRowid;
+  const ws = m.db.prepare(
+    "INSERT INTO wifi_sightings (network_id, seen_at, ssid, gps_lat, gps_lon) VALUES (?, ?, ?, ?, ?)",
+  );
+  ws.run(net, "2024-06-01T10:00:02.000Z", null, 1, 1); // name from the network
+  ws.run(net, "2024-06-01T10:00:01.000Z", "renamed", 1, 1);
+  ws.run(net, "2024-06-01T10:00:03.000Z", "home", 48.1, 11.5);
+  m.db.prepare(
+    "INSERT INTO bluetooth_sightings (device_id, seen_at, gps_lat, gps_lon) VALUES (?, ?, 2, 2)",
+  ).run(dev, "2024-06-01T10:00:00.000Z");
+  const home = [{ lat: 48.1, lon: 11.5, radiusM: 50 }];
+  const source = new ExportSource(m.db, { ...ALL, exclusions: home });
+  assert.deepEqual(
+    [...source.points({ best: false })].map((p) => [p.kind, p.name, p.seenAt]),
+    [
+      ["wifi", "renamed", "2024-06-01T10:00:01.000Z"],
+      ["wifi", "net", "2024-06-01T10:00:02.000Z"],
+      ["bluetooth", "dev", "2024-06-01T10:00:00.000Z"],
+    ],
+  );
+  assert.equal(source.counts.excluded, 1);
+  const btOnly = new ExportSource(m.db, { ...ALL, kinds: ["bluetooth"] });
+  assert.deepEqual([...btOnly.points({ best: false })].map((p) => p.id), ["d"]);
+});
