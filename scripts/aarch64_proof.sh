@@ -11,7 +11,6 @@
 # skipped with the reason.
 #
 # Environment:
-#   PROOF_EXPORT=1            also prove `export --format wigle -o -`
 #   PROOF_RUNS_X86=5 PROOF_RUNS_QEMU=3   timing runs;  PROOF_STEP_TIMEOUT=300 seconds a step
 #   PIWARDRIVE_TOOLS          cache directory for the ARM64 Deno
 set -euo pipefail
@@ -256,12 +255,8 @@ ROWS=$(sqlite3 "$DB" "SELECT count(*) FROM wifi_networks")
 ok "collect --demo: $ROWS rows in wifi_networks"
 step "migrate --verify after collect" 0 "" -- on_arm --db "$DB" migrate --verify
 
-if [[ ${PROOF_EXPORT:-} == 1 ]]; then
-  step "export --format wigle -o - (WigleWifi-1.6 pre-header)" 0 "^WigleWifi-1\\.6" -- \
-    on_arm --db "$DB" export --format wigle -o -
-else
-  skip "export --format wigle (not available)"
-fi
+step "export --format wigle -o - (WigleWifi-1.6 pre-header)" 0 "^WigleWifi-1\\.6" -- \
+  on_arm --db "$DB" export --format wigle -o -
 
 # ---------------------------------------------------------------------------------------------
 # 4. Size and cold-start times: a new process with an empty DENO_DIR every run.
