@@ -1,6 +1,6 @@
 /**
  * Concurrency: two `migrate` processes at once (exactly one applies, the other finds it done),
- * and `collect` writing while `migrate --verify`, `db stats` and `db backup` run against the
+ * and `collect` writing while `migrate --verify`, `db stats`, `export` and `db backup` run on the
  * same file (no errors on either side, no rows lost).
  */
 import { DatabaseSync } from "node:sqlite";
@@ -53,7 +53,7 @@ export async function concurrentMigrators(trials: number, rows = 100_000): Promi
 }
 
 export async function readersDuringCollect(rounds: number): Promise<ScenarioResult> {
-  const tally = new Tally("verify/stats/backup while collect writes");
+  const tally = new Tally("verify/stats/export/backup while collect writes");
   using dir = tempDir();
   writeReplay(`${dir.path}/drive`, 60);
   const path = `${dir.path}/c.db`;
@@ -72,11 +72,12 @@ export async function readersDuringCollect(rounds: number): Promise<ScenarioResu
   ]);
   for (let round = 0; round < rounds; round++) {
     for (
-      const args of [["migrate", "--verify"], ["db", "stats"], [
-        "db",
-        "backup",
-        `${dir.path}/b${round}.db`,
-      ]]
+      const args of [
+        ["migrate", "--verify"],
+        ["db", "stats"],
+        ["export", "--format", "wigle", "-o", `${dir.path}/e${round}.csv`, "--quiet"],
+        ["db", "backup", `${dir.path}/b${round}.db`],
+      ]
     ) {
       tally.trial();
       const result = await cliProcess(["--db", path, ...args]);
