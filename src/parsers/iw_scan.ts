@@ -113,8 +113,9 @@ interface Draft {
   probeSet: boolean; // saw "Information elements from Probe Response frame:"
   beaconSet: boolean; // inside the second (`-b`) IE set: the probe response's values win
   mesh: boolean;
-  ds: number | null; // `DS Parameter set: channel N`, already checked against the band
+  ds: number | null; // `DS Parameter set: channel N`, checked against the band when read
   ht: number | null; // HT operation `* primary channel: N`, likewise
+  line: number; // where the record starts, for warnings about the record as a whole
 }
 
 type Warn = (line: number, message: string) => void;
@@ -162,7 +163,7 @@ export function parseIwScan(text: string): ParseResult<IwBss> {
     if (text.startsWith("BSS ", p)) {
       const next = openRecord(text.slice(p, e), line, warn);
       if (next !== null) {
-        if (d !== null) records.push(finish(d));
+        if (d !== null) records.push(finish(d, warn));
         d = next;
         continue;
       }
@@ -170,7 +171,7 @@ export function parseIwScan(text: string): ParseResult<IwBss> {
     if (d === null) warn(line, `text outside a BSS record: ${quote(text.slice(p, e))}`);
     else readLine(d, text, p, e, indent, line, warn);
   }
-  if (d !== null) records.push(finish(d));
+  if (d !== null) records.push(finish(d, warn));
   if (dropped > 0) warnings.push(`${dropped} more warnings not shown`);
   return { records, warnings };
 }
@@ -251,6 +252,7 @@ function openRecord(body: string, line: number, warn: Warn): Draft | null {
     mesh: false,
     ds: null,
     ht: null,
+    line,
   };
 }
 
@@ -475,11 +477,15 @@ const ENCODER = new TextEncoder();
 // ignoreBOM keeps a leading EF BB BF in the SSID instead of silently dropping it.
 const DECODER = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
-function finish(d: Draft): IwBss {
+function finish(d: Draft, warn: Warn): IwBss {
   const r = d.rec;
   if (d.mesh) r.hidden = false; // a mesh point names itself by MESH ID; its empty SSID hides nothing
   // DS Parameter set, else HT primary channel, else the frequency (6 GHz has neither element).
-  r.channel = d.ds ?? d.ht ?? (r.freqMhz === null ? null : channelFromFreq(r.freqMhz));
+  // The announced channel is checked again against the record's final frequency: a channel read
+  // before `freq:`, or a second `freq:` line, must not leave a channel of another band.
+  const announced = d.ds ?? d.ht;
+  const fits = announced !== null && checkChannel(announced, r.freqMhz, d.line, warn) !== null;
+  r.channel = fits ? announced : r.freqMhz === null ? null : channelFromFreq(r.freqMhz);
   const wpa = securityParts(r.wpa, "WPA");
   const rsn = securityParts(r.rsn, "WPA2");
   const labels = [...wpa.labels, ...rsn.labels];
