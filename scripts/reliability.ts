@@ -9,6 +9,20 @@ import { failingMigrations } from "./reliability/failing_migrations.ts";
 import { concurrentMigrators, readersDuringCollect } from "./reliability/concurrency.ts";
 import { corruption } from "./reliability/corruption.ts";
 import type { ScenarioResult } from "./reliability/harness.ts";
+import { fuzzParsers } from "./reliability/fuzz.ts";
+
+/** The parser fuzzer as a scenario: a trial is a case, a failure an exception or a value out of range. */
+function fuzz(casesPerParser: number): Promise<ScenarioResult> {
+  const report = fuzzParsers({ casesPerParser, seed: 1 });
+  const failed = report.rows.filter((r) => r.exceptions + r.rangeViolations > 0);
+  return Promise.resolve({
+    scenario: `hostile input: ${report.rows.length} parsers × ${casesPerParser} cases`,
+    trials: report.rows.reduce((sum, r) => sum + r.cases, 0),
+    failures: report.rows.reduce((sum, r) => sum + r.exceptions + r.rangeViolations, 0),
+    rowsLost: 0,
+    notes: failed.map((r) => `${r.parser}: ${r.firstFailure}`),
+  });
+}
 
 export const SCENARIOS: Record<
   string,
@@ -26,6 +40,7 @@ export const SCENARIOS: Record<
     quick: () => readersDuringCollect(2),
   },
   "corruption": { full: () => corruption(60), quick: () => corruption(3) },
+  "fuzz": { full: () => fuzz(100_000), quick: () => fuzz(300) },
 };
 
 if (import.meta.main) {

@@ -49,7 +49,7 @@ function parseGpsd(value: string): string {
 export function collectCommand(
   io: Io,
   globals: () => GlobalOptions,
-  embeddedDrive: () => ReplayDrive,
+  embeddedDrive: () => Promise<ReplayDrive>,
 ) {
   const command = new Command("collect")
     .description(
@@ -89,7 +89,7 @@ export function collectCommand(
       throw new UsageError("Use --replay or --demo, not both");
     }
     const replay = options.demo
-      ? embeddedDrive()
+      ? await embeddedDrive()
       : options.replay !== undefined
       ? loadReplayDir(options.replay)
       : null;
