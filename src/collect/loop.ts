@@ -15,7 +15,7 @@ import { WifiCollector } from "../collectors/wifi.ts";
 import type { ToolResult } from "../collectors/tool.ts";
 import { PiwardriveError } from "../errors.ts";
 import { bluetoothObservations, PositionTracker, wifiObservations } from "./observe.ts";
-import type { ReplayDrive } from "./replay.ts";
+import type { ReplayDrive, ReplayTick } from "./replay.ts";
 import { type TickCounts, TickWriter } from "./store.ts";
 import type { Tick } from "./tick.ts";
 
@@ -69,8 +69,9 @@ export async function runCollect(
 ): Promise<{ ticks: number }> {
   const replay = options.replay;
   let replayIndex = 0;
+  let recorded: ReplayTick = {}; // the tick being replayed, read once
   const replaySource = (_args: string[]): Promise<ToolResult> =>
-    Promise.resolve({ kind: "ok", stdout: replay?.ticks[replayIndex]?.iw ?? "", stderr: "" });
+    Promise.resolve({ kind: "ok", stdout: recorded.iw ?? "", stderr: "" });
   const wifi = options.wifi
     ? new WifiCollector(options.iface, replay ? replaySource : undefined)
     : null;
@@ -107,9 +108,9 @@ export async function runCollect(
 
   const collectTick = async (final: boolean): Promise<Tick> => {
     if (replay && !final) {
-      const recorded = replay.ticks[replayIndex];
-      if (recorded?.bluetoothctl) bluetooth?.feed(recorded.bluetoothctl);
-      if (recorded?.gpspipe) gps?.feed(recorded.gpspipe);
+      recorded = replay.tick(replayIndex);
+      if (recorded.bluetoothctl) bluetooth?.feed(recorded.bluetoothctl);
+      if (recorded.gpspipe) gps?.feed(recorded.gpspipe);
     }
     const scan = wifi && !final ? await wifi.scan() : null;
     const bt = bluetooth?.drain() ?? { items: [], warnings: [] };
@@ -160,7 +161,7 @@ export async function runCollect(
 
   try {
     while (!signal.aborted) {
-      if (replay && replayIndex >= replay.ticks.length) break;
+      if (replay && replayIndex >= replay.length) break;
       const tick = await collectTick(false);
       replayIndex++;
       if (tickNumber === 0) ensureSomethingCollects(options, wifi, bluetooth, gps);

@@ -16,7 +16,15 @@ export interface ReplayTick {
 
 export interface ReplayDrive {
   description: string;
-  ticks: ReplayTick[];
+  /** Number of ticks. */
+  length: number;
+  /** Tick `index` (0-based), read when asked for: a long drive is never all in memory. */
+  tick(index: number): ReplayTick;
+}
+
+/** A drive held in memory (the embedded sample). */
+export function driveFromTicks(description: string, ticks: ReplayTick[]): ReplayDrive {
+  return { description, length: ticks.length, tick: (index) => ticks[index] ?? {} };
 }
 
 const FILES = { iw: "iw.txt", bluetoothctl: "bluetoothctl.txt", gpspipe: "gpspipe.jsonl" } as const;
@@ -27,7 +35,7 @@ const FILES = { iw: "iw.txt", bluetoothctl: "bluetoothctl.txt", gpspipe: "gpspip
  * @example
  * ```ts
  * const drive = loadReplayDir("drives/2026-11-01");
- * drive.ticks.length; // 40
+ * drive.length; // 40
  * ```
  */
 export function loadReplayDir(dir: string): ReplayDrive {
@@ -44,16 +52,25 @@ export function loadReplayDir(dir: string): ReplayDrive {
       `Cannot read replay "${dir}": no tick folders (expected 0001/, 0002/, … holding iw.txt, bluetoothctl.txt, gpspipe.jsonl)`,
     );
   }
-  const ticks = tickDirs.map((name) => {
-    const tick: ReplayTick = {};
-    for (const [key, file] of Object.entries(FILES) as [keyof ReplayTick, string][]) {
-      try {
-        tick[key] = Deno.readTextFileSync(join(dir, name, file));
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
+  return {
+    description: `replay of ${dir}`,
+    length: tickDirs.length,
+    tick(index) {
+      const tick: ReplayTick = {};
+      const name = tickDirs[index];
+      if (name === undefined) return tick;
+      for (const [key, file] of Object.entries(FILES) as [keyof ReplayTick, string][]) {
+        try {
+          tick[key] = Deno.readTextFileSync(join(dir, name, file));
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) {
+            throw new UsageError(
+              `Cannot read replay file "${join(dir, name, file)}": ${(error as Error).message}`,
+            );
+          }
+        }
       }
-    }
-    return tick;
-  });
-  return { description: `replay of ${dir}`, ticks };
+      return tick;
+    },
+  };
 }
