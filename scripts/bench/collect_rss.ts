@@ -1,0 +1,205 @@
+/**
+ * Section `collect-rss`: `collect --replay DIR --interval 5s` as a real process with the start
+ * task's permissions, 300 networks per scan; its peak RSS and CPU time. Deno refuses to read
+ * /proc without --allow-all, so a small /usr/bin/python3 wrapper starts the process, samples
+ * VmRSS/VmHWM from /proc every 200 ms, and takes the exact peak RSS (ru_maxrss) and CPU time
+ * (utime + stime) from getrusage(RUSAGE_CHILDREN) once it has reaped it.
+ *
+ * @module
+ */
+import { openDatabase } from "../../src/db/open.ts";
+import { emptyLatest } from "./fixtures.ts";
+import { accessPoints, poolSizeFor, Rng, scanText, windowAt } from "./iw_gen.ts";
+import { ADVANCE, PER_SCAN } from "./ingest.ts";
+import {
+  type Context,
+  EMPTY_SCRIPT,
+  productArgv,
+  PYTHON,
+  type Row,
+  type Section,
+  START_PERMISSIONS,
+  which,
+} from "./lib.ts";
+
+/** Runs argv (JSON in argv[1]) and prints its resource use as JSON. */
+export const RUSAGE_WRAPPER = `
+import json, resource, subprocess, sys, time
+
+def status(pid):
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    out[key] = int(value.split()[0])
+    except OSError:
+        pass
+    return out
+
+argv = json.loads(sys.argv[1])
+started = time.monotonic()
+with open(sys.argv[2], "wb") as err:
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+    rss = hwm = samples = 0
+    while child.poll() is None:
+        s = status(child.pid)
+        if s:
+            rss, hwm, samples = max(rss, s.get("VmRSS", 0)), max(hwm, s.get("VmHWM", 0)), samples + 1
+        try:
+            child.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            pass
+wall = time.monotonic() - started
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": child.returncode, "wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime,
+                  "maxrss_kb": ru.ru_maxrss, "sampled_rss_kb": rss, "sampled_hwm_kb": hwm,
+                  "samples": samples}))
+`;
+
+export interface Usage {
+  code: number;
+  wall_s: number;
+  cpu_s: number;
+  maxrss_kb: number;
+  sampled_rss_kb: number;
+  sampled_hwm_kb: number;
+  samples: number;
+}
+
+/** Runs `argv` under the wrapper; throws with its stderr when it fails. */
+export async function measureProcess(ctx: Context, argv: string[]): Promise<Usage> {
+  const errFile = ctx.path("child-stderr.txt");
+  const out = await ctx.run([PYTHON, "-c", RUSAGE_WRAPPER, JSON.stringify(argv), errFile]);
+  const usage = JSON.parse(out.stdout) as Usage;
+  if (usage.code !== 0) {
+    throw new Error(
+      `${argv.slice(-6).join(" ")} exited ${usage.code}: ${Deno.readTextFileSync(errFile)}`,
+    );
+  }
+  return usage;
+}
+
+/**
+ * A replay folder of `ticks` ticks (`0001/iw.txt`, `0001/gpspipe.jsonl`, …): `perScan` networks
+ * per scan along a drive, and a moving 3D fix from gpsd.
+ */
+export function writeReplay(dir: string, ticks: number, perScan = PER_SCAN): void {
+  const pool = accessPoints(poolSizeFor(ticks, perScan, ADVANCE), 21);
+  const rng = new Rng(22);
+  const t0 = Date.UTC(2026, 10, 1, 10, 0, 0);
+  for (let t = 0; t < ticks; t++) {
+    const folder = `${dir}/${String(t + 1).padStart(4, "0")}`;
+    Deno.mkdirSync(folder, { recursive: true });
+    Deno.writeTextFileSync(
+      `${folder}/iw.txt`,
+      scanText(windowAt(pool, t, perScan, ADVANCE), rng, 1500 + 5 * t),
+    );
+    const lines: unknown[] = t === 0
+      ? [
+        { class: "VERSION", release: "3.22", rev: "3.22", proto_major: 3, proto_minor: 14 },
+        {
+          class: "DEVICES",
+          devices: [{ class: "DEVICE", path: "/dev/ttyACM0", driver: "u-blox" }],
+        },
+        { class: "WATCH", enable: true, json: true, nmea: false, raw: 0, scaled: false },
+      ]
+      : [];
+    lines.push({
+      class: "TPV",
+      device: "/dev/ttyACM0",
+      mode: 3,
+      time: new Date(t0 + t * 5000).toISOString(),
+      lat: 52.2053 + t * 0.00031,
+      lon: 0.1218 + t * 0.00022,
+      altMSL: 12.5,
+      eph: 4.2,
+      speed: 8.1,
+      track: 42.0,
+    });
+    Deno.writeTextFileSync(
+      `${folder}/gpspipe.jsonl`,
+      lines.map((l) => JSON.stringify(l)).join("\n") + "\n",
+    );
+  }
+}
+
+export const collectRssSection: Section = {
+  name: "collect-rss",
+  description: "collect --replay (300 networks per scan, 5 s interval): peak RSS and CPU share",
+  async run(ctx: Context): Promise<Row[]> {
+    if (!which(PYTHON)) throw new Error(`${PYTHON} is needed to read the child's /proc`);
+    const ticks = ctx.size(24, 6);
+    const dir = ctx.path("replay");
+    writeReplay(dir, ticks);
+    const db = ctx.path("collect.db");
+    Deno.copyFileSync(await emptyLatest(ctx), db);
+    const empty = await measureProcess(ctx, [
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      ...START_PERMISSIONS,
+      EMPTY_SCRIPT,
+    ]);
+    ctx.log(`collect-rss: ${ticks} ticks × ${PER_SCAN} networks at 5 s (about ${ticks * 5} s)…`);
+    const usage = await measureProcess(
+      ctx,
+      productArgv([
+        "--db",
+        db,
+        "collect",
+        "--replay",
+        dir,
+        "--interval",
+        "5s",
+        "--no-migrate",
+        "--quiet",
+        "--no-health",
+      ]),
+    );
+    const check = openDatabase(db, { readOnly: true });
+    const stored =
+      (check.prepare("SELECT count(*) AS n FROM wifi_sightings").get() as { n: number })
+        .n;
+    check.close();
+    if (stored !== ticks * PER_SCAN) {
+      throw new Error(`collect stored ${stored} sightings, expected ${ticks * PER_SCAN}`);
+    }
+    const mb = (kb: number) => kb / 1024;
+    const peak = mb(usage.maxrss_kb);
+    const cpu = usage.cpu_s / usage.wall_s * 100;
+    ctx.log(
+      `collect-rss: peak ${peak.toFixed(1)} MB (sampled VmRSS max ${
+        mb(usage.sampled_rss_kb).toFixed(1)
+      } MB, VmHWM ${mb(usage.sampled_hwm_kb).toFixed(1)} MB), CPU ${
+        usage.cpu_s.toFixed(2)
+      } s over ${usage.wall_s.toFixed(1)} s`,
+    );
+    const label = `collect-rss ${ticks} ticks × ${PER_SCAN}`;
+    return [
+      {
+        benchmark: `${label}: peak RSS (peer: empty deno run)`,
+        piwardrive: `${peak.toFixed(1)} MB`,
+        peer: `${mb(empty.maxrss_kb).toFixed(1)} MB`,
+        ratio: null,
+        judged: peak,
+        target: { kind: "max", value: 80, label: "≤ 80 MB" },
+        note: `collect-rss: peak = ru_maxrss of the reaped process (sampled every 200 ms: ` +
+          `VmRSS max ${mb(usage.sampled_rss_kb).toFixed(1)} MB, VmHWM ${
+            mb(usage.sampled_hwm_kb).toFixed(1)
+          } MB, ${usage.samples} samples); CPU = (utime+stime) / wall = ${
+            usage.cpu_s.toFixed(2)
+          } s / ${usage.wall_s.toFixed(1)} s; ${stored} sightings stored`,
+      },
+      {
+        benchmark: `${label}: CPU share of one core`,
+        piwardrive: `${cpu.toFixed(2)} %`,
+        peer: "—",
+        ratio: null,
+        judged: cpu,
+        target: { kind: "below", value: 5, label: "< 5 %" },
+      },
+    ];
+  },
+};
