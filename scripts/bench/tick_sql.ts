@@ -109,6 +109,7 @@ export function slotOf(sql: string, column: string): Slot {
   if (at < 0 || columns.length !== values.length) throw new Error(`no column ${column} in ${sql}`);
   const token = values[at];
   if (/^[:@$]/.test(token)) return { kind: "named", name: token.slice(1) };
+  if (/^\?\d+$/.test(token)) return { kind: "positional", index: Number(token.slice(1)) - 1 };
   if (token !== "?") throw new Error(`column ${column} is bound to ${token}, not a parameter`);
   // Its index among the anonymous parameters before it in the whole statement.
   const before = sql.slice(0, m.index + m[0].indexOf(m[2])) +
