@@ -104,8 +104,9 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
     .action((options) => {
       const usage = indexUsage(path());
       if (options.json) return json(usage);
+      const width = Math.max(...usage.map((u) => u.name.length)) + 2;
       for (const u of usage) {
-        io.out(`${u.name.padEnd(30)} ${u.index ?? "NO INDEX: " + u.plan.join("; ")}`);
+        io.out(`${u.name.padEnd(width)}${u.index ?? "NO INDEX: " + u.plan.join("; ")}`);
       }
     });
 

@@ -30,4 +30,27 @@ export const APP_QUERIES: readonly { name: string; sql: string }[] = [
     sql: "SELECT * FROM health_records WHERE timestamp BETWEEN ? AND ? ORDER BY timestamp",
   },
   { name: "configuration value", sql: "SELECT value, type FROM configuration WHERE key = ?" },
+  {
+    name: "export: wifi sightings in a period",
+    sql:
+      "SELECT * FROM wifi_sightings AS s JOIN wifi_networks AS n ON n.id = s.network_id WHERE s.seen_at >= ? AND s.seen_at < ? ORDER BY s.seen_at, s.id",
+  },
+  {
+    name: "export: bluetooth sightings in a period",
+    sql:
+      "SELECT * FROM bluetooth_sightings AS s JOIN bluetooth_devices AS d ON d.id = s.device_id WHERE s.seen_at >= ? AND s.seen_at < ? ORDER BY s.seen_at, s.id",
+  },
+  {
+    name: "export: the GPS track in a period",
+    sql:
+      "SELECT * FROM gps_track WHERE mode >= 2 AND lat IS NOT NULL AND system_time >= ? AND system_time < ? ORDER BY system_time, id",
+  },
+  {
+    name: "history of one network",
+    sql: "SELECT * FROM wifi_sightings WHERE network_id = ? ORDER BY seen_at",
+  },
+  {
+    name: "history of one device",
+    sql: "SELECT * FROM bluetooth_sightings WHERE device_id = ? ORDER BY seen_at",
+  },
 ];
