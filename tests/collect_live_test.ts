@@ -170,3 +170,42 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a gpspipe that dies is restarted with backoff, and the reason is said once", async () => {
+  using dir = tempDir();
+  // A stand-in that reports one fix, then fails the way gpspipe does without gpsd.
+  Deno.writeTextFileSync(
+    `${dir.path}/gpspipe`,
+    `#!/bin/bash
+printf '{"class":"TPV","mode":3,"time":"%s","lat":52.2,"lon":0.12,"eph":5}\\n' "$(date -u +%FT%T.%3NZ)"
+echo "gpspipe: could not connect to gpsd $2, Connection refused(-6)" >&2
+exit 1
+`,
+  );
+  Deno.chmodSync(`${dir.path}/gpspipe`, 0o755);
+  const db = `${dir.path}/c.db`;
+  const started = Date.now();
+  const result = await cliProcess(
+    [
+      "--db",
+      db,
+      "collect",
+      "--no-wifi",
+      "--no-bluetooth",
+      "--no-health",
+      "--duration",
+      "4s",
+      "--interval",
+      "500ms",
+    ],
+    { env: withPath(dir.path) },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const warnings = result.stderr.split("\n").filter((l) => l.startsWith("warning:"));
+  assert.deepEqual(warnings, [
+    "warning: gps: gpspipe stopped (exit 1: gpspipe: could not connect to gpsd localhost:2947, Connection refused(-6)); restarting in 1 s",
+  ]);
+  // Starts at about 0 s, 1 s and 3 s (backoff 1 s, then 2 s): one report each.
+  const starts = count(db, "SELECT count(*) FROM gps_track");
+  assert.ok(starts >= 2 && starts <= 3, `${starts} starts in ${Date.now() - started} ms`);
+});
