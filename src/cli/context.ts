@@ -27,7 +27,8 @@ export const processIo: Io = {
 
 function terminalColumns(): number {
   try {
-    return Deno.consoleSize().columns;
+    const { columns } = Deno.consoleSize();
+    return columns >= 20 ? columns : 80; // a pseudo-terminal may report no size at all
   } catch {
     return 80;
   }
