@@ -3,7 +3,7 @@
  * CRLF into LF, and nothing else. A line-ending-only change (a checkout on Windows) is not a
  * modification; any other byte is.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256.ts";
 
 /** Tag stored in front of the hex digest, so the algorithm can change without ambiguity. */
 export const CHECKSUM_ALGORITHM = "sha256";
@@ -24,6 +24,6 @@ export function normalizeMigrationText(text: string): string {
  * ```
  */
 export function migrationChecksum(text: string): string {
-  const digest = createHash("sha256").update(normalizeMigrationText(text), "utf8").digest("hex");
+  const digest = sha256Hex(new TextEncoder().encode(normalizeMigrationText(text)));
   return `${CHECKSUM_ALGORITHM}:${digest}`;
 }
