@@ -2,7 +2,6 @@
 import { join } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import { UsageError } from "../errors.ts";
-import { directoryMigrations, embeddedMigrations, type Migration } from "../migrate/mod.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -67,19 +66,4 @@ export function resolveDbPath(options: GlobalOptions): string {
   const dataHome = Deno.env.get("XDG_DATA_HOME") ||
     join(Deno.env.get("HOME") ?? ".", ".local", "share");
   return join(dataHome, "piwardrive", "piwardrive.db");
-}
-
-/** The embedded migrations, or those of `--migrations-dir` (development). */
-export function migrationsFor(options: GlobalOptions): Migration[] {
-  if (options.migrationsDir === undefined) return embeddedMigrations();
-  try {
-    return directoryMigrations(options.migrationsDir);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new UsageError(
-        `Cannot read migrations directory "${options.migrationsDir}": not found`,
-      );
-    }
-    throw error;
-  }
 }

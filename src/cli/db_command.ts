@@ -12,7 +12,8 @@ import {
   restoreFrom,
 } from "../db/maintenance.ts";
 import { verifyDatabase } from "../migrate/mod.ts";
-import { type GlobalOptions, type Io, migrationsFor, resolveDbPath } from "./context.ts";
+import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
+import { migrationsFor } from "./migrations_source.ts";
 
 export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   const db = new Command("db").description("Database maintenance and monitoring");

@@ -3,7 +3,9 @@ import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { ExitCode, UsageError } from "../errors.ts";
 import { migrationStatus, runMigrate, verifyDatabase } from "../migrate/mod.ts";
 import { pad } from "../migrate/migrator.ts";
-import { type GlobalOptions, type Io, migrationsFor, resolveDbPath, VERSION } from "./context.ts";
+import { printVerifyReport } from "./verify_output.ts";
+import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
+import { migrationsFor } from "./migrations_source.ts";
 
 /** A non-negative integer option value, or a usage error naming the option. */
 export function parseNonNegativeInt(option: string) {
@@ -44,25 +46,7 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
 
       if (options.verify) {
         const report = verifyDatabase(dbPath, migrations, { deep: options.deep });
-        if (options.json) json(report);
-        else {
-          io.out(
-            `Verifying "${dbPath}" (applied version ${
-              report.appliedVersion ?? "?"
-            }, this binary knows up to ${report.latestVersion})`,
-          );
-          for (const c of report.checks) {
-            const mark = c.status === "pass" ? "ok  " : c.status === "fail" ? "FAIL" : "skip";
-            io.out(`  ${mark}  ${c.check}`);
-            for (const f of c.findings) io.out(`          ${f}`);
-          }
-          const failed = report.checks.filter((c) => c.status === "fail").length;
-          io.out(
-            report.ok
-              ? `Verification passed: all ${report.checks.length} checks`
-              : `Verification failed: ${failed} check(s) failed`,
-          );
-        }
+        printVerifyReport(report, io, options.json ?? false);
         exit(report.exitCode);
         return;
       }

@@ -4,7 +4,8 @@ import { ensureSound, openDatabase } from "../db/open.ts";
 import { PiwardriveError, SchemaNewerError } from "../errors.ts";
 import { readLedger } from "../migrate/ledger.ts";
 import { runMigrate } from "../migrate/mod.ts";
-import { type GlobalOptions, type Io, migrationsFor, resolveDbPath, VERSION } from "./context.ts";
+import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
+import { migrationsFor } from "./migrations_source.ts";
 
 /**
  * Brings the database to the latest version (backup, lock, adoption, exit 4 on a newer one)

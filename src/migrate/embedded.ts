@@ -3,6 +3,7 @@
  * and the compiled binary, so nothing is read from disk at run time. A test checks this list
  * against the `migrations/` directory; add a line here for every new file.
  */
+import { loadMigrations, type Migration } from "./parse.ts";
 import m0001 from "../../migrations/0001_baseline.sql" with { type: "text" };
 import m0002 from "../../migrations/0002_add_wifi_vendor.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_wifi_encryption_type.sql" with { type: "text" };
@@ -25,3 +26,11 @@ export const embeddedMigrationFiles: readonly { name: string; text: string }[] =
   { name: "0008_gps_track.sql", text: m0008 },
   { name: "0009_backfill_vendors.sql", text: m0009 },
 ];
+
+let parsed: Migration[] | null = null;
+
+/** The migrations compiled into this binary, parsed once. */
+export function embeddedMigrations(): Migration[] {
+  parsed ??= loadMigrations([...embeddedMigrationFiles]);
+  return parsed;
+}

@@ -3,7 +3,6 @@
  * rules and table-rebuild step, status, and `--verify`. The embedded list is what the binary
  * carries; tests can hand the runner any other list.
  */
-import { embeddedMigrationFiles } from "./embedded.ts";
 import { loadMigrations, type Migration } from "./parse.ts";
 
 export { migrationChecksum } from "./checksum.ts";
@@ -13,13 +12,7 @@ export { type MigrateOutcome, runMigrate } from "./run.ts";
 export { migrationStatus, type StatusReport } from "./status.ts";
 export { verifyDatabase, type VerifyReport } from "./verify.ts";
 
-let embedded: Migration[] | null = null;
-
-/** The migrations compiled into this binary, parsed once. */
-export function embeddedMigrations(): Migration[] {
-  embedded ??= loadMigrations([...embeddedMigrationFiles]);
-  return embedded;
-}
+export { embeddedMigrations } from "./embedded.ts";
 
 /** Migrations from a directory (development and tests: `--migrations-dir`). */
 export function directoryMigrations(dir: string): Migration[] {

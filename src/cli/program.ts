@@ -1,0 +1,65 @@
+/** The commander program: every command, its options, and the usage-error handling. */
+import { Command, CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { ExitCode } from "../errors.ts";
+import { reportError } from "./report_error.ts";
+import { type Io, VERSION } from "./context.ts";
+import { migrateCommand } from "./migrate_command.ts";
+import { dbCommand } from "./db_command.ts";
+import { configCommand } from "./config_command.ts";
+import { collectCommand } from "./collect_command.ts";
+import { sampleDrive } from "../collect/sample.ts";
+import { serviceCommand } from "./service_command.ts";
+import { exportCommand } from "./export_command.ts";
+
+/** Parses `args` with commander, runs the command, and returns the exit code. */
+export async function runProgram(args: string[], io: Io): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const exit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command("piwardrive")
+    .description("Wardriving logger for the Raspberry Pi: WiFi, Bluetooth and GPS into SQLite")
+    .version(VERSION, "-V, --version")
+    .option("--db <path>", "database file (env PIWARDRIVE_DB)")
+    .option("--debug", "print stack traces of errors")
+    .option(
+      "--migrations-dir <dir>",
+      "use migrations from this directory instead of the embedded ones (development)",
+    )
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, "")),
+      writeErr: (s) => io.err(s.replace(/\n$/, "")),
+      outputError: (s, write) => write(`piwardrive: ${s.replace(/^error: /, "").trim()}\n`),
+    });
+  const globals = () => program.opts();
+  for (
+    const command of [
+      migrateCommand(io, globals, exit),
+      dbCommand(io, globals, exit),
+      configCommand(io, globals),
+      collectCommand(io, globals, sampleDrive),
+      exportCommand(io, globals),
+      serviceCommand(io, globals),
+    ]
+  ) {
+    program.addCommand(command);
+  }
+  // Every command and sub-command reports through `io` and returns here instead of exiting.
+  const override = (command: CommandUnknownOpts) => {
+    command.exitOverride().configureOutput(program.configureOutput());
+    command.commands.forEach(override);
+  };
+  program.commands.forEach(override);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const quiet = ["commander.helpDisplayed", "commander.version", "commander.help"];
+      return quiet.includes(error.code) ? ExitCode.ok : ExitCode.usage;
+    }
+    return reportError(error, io, args.includes("--debug"));
+  }
+}
