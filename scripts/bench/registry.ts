@@ -20,6 +20,8 @@ import { verifySection } from "./verify.ts";
 import { iwParseSection } from "./iw_parse.ts";
 import { ingestSection } from "./ingest.ts";
 import { collectRssSection } from "./collect_rss.ts";
+import { exportSection } from "./export.ts";
+import { ouiBackfillSection } from "./oui_backfill.ts";
 
 export const SECTIONS: readonly Section[] = [
   rebuildSection,
@@ -27,6 +29,6 @@ export const SECTIONS: readonly Section[] = [
   iwParseSection,
   ingestSection,
   collectRssSection,
-  // exportSection,      (WiGLE export of 1M sightings vs sqlite3 -csv)
-  // ouiBackfillSection, (UPDATE of 1M rows through a SQL function vs a constant)
+  exportSection,
+  ouiBackfillSection,
 ];
