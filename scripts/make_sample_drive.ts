@@ -42,20 +42,14 @@
  *
  * @module
  */
+import type { ReplayTick } from "../src/collect/replay.ts";
 import { BtScanner, buildBtDevices } from "./sample_drive/bluetooth.ts";
 import { gpspipeText, Receiver } from "./sample_drive/gps.ts";
 import { Rng } from "./sample_drive/rng.ts";
 import { drive } from "./sample_drive/route.ts";
 import { buildAccessPoints, scanText } from "./sample_drive/wifi.ts";
 
-/** What each tool printed during one tick; absent when it printed nothing. */
-export interface ReplayTick {
-  iw?: string;
-  bluetoothctl?: string;
-  gpspipe?: string;
-}
-
-/** A recorded or generated drive: what `collect --replay` and `collect --demo` feed collectors. */
+/** A generated drive as stored in `src/collect/sample_drive.json` (`collect --demo`). */
 export interface ReplayDrive {
   description: string;
   ticks: ReplayTick[];

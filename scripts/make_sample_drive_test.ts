@@ -3,11 +3,11 @@ import { fileURLToPath } from "node:url";
 import {
   buildSampleDrive,
   REPLAY_FILES,
-  type ReplayTick,
   serializeDrive,
   tickDirName,
   writeReplayDir,
 } from "./make_sample_drive.ts";
+import { loadReplayDir, type ReplayTick } from "../src/collect/replay.ts";
 import { parseIwScan } from "../src/parsers/iw_scan.ts";
 import { parseBluetoothctlEvents } from "../src/parsers/bluetoothctl.ts";
 import { type GpsdSky, type GpsdTpv, parseGpspipe } from "../src/parsers/gpsd.ts";
@@ -19,25 +19,12 @@ const REGENERATE = "deno run --allow-read --allow-write scripts/make_sample_driv
 
 const drive = buildSampleDrive();
 
-/** Reads a replay directory back into ticks: folders 0001, 0002, … with one file per tool. */
-async function readReplayDir(dir: string): Promise<ReplayTick[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  names.sort();
+/** Reads a replay directory back the way `collect --replay` does. */
+function readReplayDir(dir: string): ReplayTick[] {
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
   assert.deepEqual(names, names.map((_, i) => tickDirName(i)), "tick folders are 0001…N");
-  const ticks: ReplayTick[] = [];
-  for (const name of names) {
-    const tick: ReplayTick = {};
-    for (const [tool, file] of Object.entries(REPLAY_FILES)) {
-      try {
-        tick[tool as keyof ReplayTick] = await Deno.readTextFile(`${dir}/${name}/${file}`);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-    }
-    ticks.push(tick);
-  }
-  return ticks;
+  const replay = loadReplayDir(dir);
+  return Array.from({ length: replay.length }, (_, i) => replay.tick(i));
 }
 
 function tpvs(tick: ReplayTick): GpsdTpv[] {
@@ -76,7 +63,7 @@ Deno.test("the CLI writes the JSON and a replay directory that reads back the sa
     }).output();
     assert.equal(code, 0, new TextDecoder().decode(stderr));
     assert.equal(await Deno.readTextFile(`${tmp}/drive.json`), serializeDrive(drive));
-    const ticks = await readReplayDir(`${tmp}/replay`);
+    const ticks = readReplayDir(`${tmp}/replay`);
     assert.deepEqual(ticks, drive.ticks);
     // A tool that printed nothing leaves no file, not an empty one.
     for (const [i, tick] of drive.ticks.entries()) {
