@@ -305,3 +305,34 @@ Deno.test("version 9 backfills vendors from the embedded OUI table, skips random
   migrator.migrateTo(8);
   assert.deepEqual(logicalDump(db), before);
 });
+
+Deno.test("version 10 marks randomised (locally administered) addresses", () => {
+  const db = new DatabaseSync(":memory:");
+  new Migrator(db, migrations).migrateTo(10);
+  const insert = db.prepare("INSERT INTO wifi_networks (bssid) VALUES (?)");
+  for (
+    const mac of [
+      "b8:27:eb:00:00:01",
+      "da:a1:19:00:00:02",
+      "02:00:00:00:00:03",
+      "F6:00:00:00:00:04",
+      "00:00:0c:00:00:05",
+    ]
+  ) {
+    insert.run(mac);
+  }
+  db.prepare("INSERT INTO bluetooth_devices (address) VALUES (?), (?)").run(
+    "7A:11:22:33:44:55",
+    "00:1B:63:00:00:01",
+  );
+  assert.deepEqual(
+    db.prepare("SELECT randomized FROM wifi_networks ORDER BY id").all().map((r) => r.randomized),
+    [0, 1, 1, 1, 0],
+  );
+  assert.deepEqual(
+    db.prepare("SELECT randomized FROM bluetooth_devices ORDER BY id").all().map((r) =>
+      r.randomized
+    ),
+    [1, 0],
+  );
+});

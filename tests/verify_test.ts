@@ -128,7 +128,17 @@ Deno.test("a version newer than the binary gives exit 4, for verify and for ever
     failed.newer[0],
     new RegExp(`version\\(s\\) 99 are newer than this binary \\(it knows up to ${LATEST}\\)`),
   );
-  for (const args of [["migrate"], ["migrate", "--to", "2"], ["config", "set", "a", "b"]]) {
+  for (
+    const args of [
+      ["migrate"],
+      ["migrate", "--to", "2"],
+      ["config", "set", "a", "b"],
+      ["db", "vacuum"],
+      ["db", "analyze"],
+      ["collect", "--demo"],
+      ["collect", "--demo", "--no-migrate"],
+    ]
+  ) {
     const result = await cli("--db", path, ...args);
     assert.equal(result.code, 4, args.join(" "));
     assert.equal(

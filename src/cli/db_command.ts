@@ -14,6 +14,7 @@ import {
 import { verifyDatabase } from "../migrate/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
+import { ensureNotNewer } from "./store.ts";
 
 export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   const db = new Command("db").description("Database maintenance and monitoring");
@@ -62,6 +63,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
     .option("--json", "machine-readable output")
     .action(async (options) => {
       const dbPath = path();
+      ensureNotNewer(dbPath, globals());
       const lock = await acquireMigrationLock(dbPath);
       try {
         const result = vacuumDatabase(dbPath);
@@ -75,6 +77,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
   db.command("analyze")
     .description("update the query planner's statistics")
     .action(() => {
+      ensureNotNewer(path(), globals());
       analyzeDatabase(path());
       io.out("analyze done");
     });

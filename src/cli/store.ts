@@ -53,3 +53,15 @@ function ensureCurrent(db: DatabaseSync, latest: number): void {
     );
   }
 }
+
+/** For maintenance that writes (vacuum, analyze): refuse a database newer than this binary. */
+export function ensureNotNewer(dbPath: string, globals: GlobalOptions): void {
+  const db = openDatabase(dbPath, { readOnly: true });
+  try {
+    const latest = migrationsFor(globals).length;
+    const newer = readLedger(db).map((r) => r.version).filter((v) => v > latest);
+    if (newer.length > 0) throw new SchemaNewerError(newer, latest);
+  } finally {
+    db.close();
+  }
+}
