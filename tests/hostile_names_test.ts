@@ -49,7 +49,9 @@ Deno.test("hostile SSIDs and Bluetooth names round-trip byte-exact into the data
   Deno.mkdirSync(tick, { recursive: true });
   Deno.writeTextFileSync(`${tick}/iw.txt`, iwScan(HOSTILE_NAMES));
   // bluetoothctl prints a name on one line: no newline or NUL can reach it.
-  const btNames = HOSTILE_NAMES.filter((n) => !/[\n\r\u0000]/.test(n) && n.trim() === n);
+  const btNames = HOSTILE_NAMES.filter((n) =>
+    !["\n", "\r", "\0"].some((c) => n.includes(c)) && n.trim() === n
+  );
   Deno.writeTextFileSync(
     `${tick}/bluetoothctl.txt`,
     btNames.map((name, i) =>
