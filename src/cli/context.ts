@@ -1,5 +1,5 @@
 /** What every command shares: output, the database path, the migration source, the version. */
-import { join } from "node:path";
+import { joinPath } from "../paths.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { UsageError } from "../errors.ts";
 
@@ -64,6 +64,6 @@ export function resolveDbPath(options: GlobalOptions): string {
   }
   if (Deno.uid() === 0) return "/var/lib/piwardrive/piwardrive.db";
   const dataHome = Deno.env.get("XDG_DATA_HOME") ||
-    join(Deno.env.get("HOME") ?? ".", ".local", "share");
-  return join(dataHome, "piwardrive", "piwardrive.db");
+    joinPath(Deno.env.get("HOME") ?? ".", ".local", "share");
+  return joinPath(dataHome, "piwardrive", "piwardrive.db");
 }

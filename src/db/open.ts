@@ -3,7 +3,7 @@
  * existing file is proved to be a readable SQLite database before anything is written to it.
  */
 import { DatabaseSync } from "node:sqlite";
-import { dirname } from "node:path";
+import { parentDir } from "../paths.ts";
 import { errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
 import { registerFunctions } from "./functions.ts";
 
@@ -77,7 +77,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseS
 
 function createPrivateFile(path: string, fail: (detail: string, cause?: unknown) => Error): void {
   try {
-    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(parentDir(path), { recursive: true, mode: 0o700 });
     Deno.openSync(path, { createNew: true, write: true, mode: 0o600 }).close();
     // The umask may have narrowed the mode further, never widened it; set it exactly.
     Deno.chmodSync(path, 0o600);
