@@ -24,8 +24,8 @@ const NEEDS_QUOTES = /[",\r\n]/;
  */
 export function csvField(value: CsvValue): string {
   if (value === null || value === undefined) return "";
-  const text = typeof value === "number" ? decimal(value) : value;
-  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof value === "number") return decimal(value); // digits, "-" and "." never need quotes
+  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 /**
@@ -37,7 +37,9 @@ export function csvField(value: CsvValue): string {
  * ```
  */
 export function csvRecord(values: readonly CsvValue[]): string {
-  return values.map(csvField).join(",") + "\n";
+  let line = csvField(values[0]);
+  for (let i = 1; i < values.length; i++) line += "," + csvField(values[i]);
+  return line + "\n";
 }
 
 // OWASP's list of cell openings a spreadsheet takes for a formula: = + - @, tab and CR.

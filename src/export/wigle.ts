@@ -87,6 +87,18 @@ const AUTH_BRACKETS: Record<string, string> = {
  */
 export function wigleAuthMode(encryption: string | null): string {
   if (encryption === null || encryption.trim() === "") return "";
+  // A drive has a handful of distinct values: map each once.
+  let mode = AUTH_MODES.get(encryption);
+  if (mode === undefined) {
+    mode = authModeOf(encryption);
+    if (AUTH_MODES.size < 1000) AUTH_MODES.set(encryption, mode);
+  }
+  return mode;
+}
+
+const AUTH_MODES = new Map<string, string>();
+
+function authModeOf(encryption: string): string {
   const brackets = encryption.split("/").map((label) => label.trim()).filter(Boolean).map((label) =>
     AUTH_BRACKETS[label] ?? `[${label.replace(/[[\]]/g, "")}]`
   );
@@ -102,9 +114,15 @@ export function wigleAuthMode(encryption: string | null): string {
  * ```
  */
 export function wigleTime(iso: string | null): string {
+  // The stored form (`2026-11-01T10:00:00.000Z`, UTC) needs no date arithmetic.
+  if (iso !== null && iso.length === 24 && iso[10] === "T" && iso[23] === "Z" && STORED.test(iso)) {
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  }
   const ms = iso === null ? NaN : Date.parse(iso);
   return Number.isNaN(ms) ? "" : new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 }
+
+const STORED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 const LOW_ENERGY = /\b(?:le|ble|btle)\b|low[ -]?energy/i;
 
