@@ -148,3 +148,22 @@ Deno.test("a second migrator waits for the lock, bounded, and says who holds it"
   }
   assert.throws(() => Deno.statSync(db), Deno.errors.NotFound, "the loser wrote nothing");
 });
+
+Deno.test("--dry-run on a ledger-less database plans from the version it would be adopted at", async () => {
+  using dir = tempDir();
+  const db = `${dir.path}/legacy.db`;
+  const setup = databaseAt(db, 2);
+  setup.exec("DROP TABLE schema_version");
+  setup.close();
+  const before = Deno.readFileSync(db);
+  const result = await cli("--db", db, "migrate", "--dry-run", "--json");
+  assert.equal(result.code, 0, result.stderr);
+  const plan = JSON.parse(result.stdout);
+  assert.equal(plan.adoptedVersion, 2);
+  assert.equal(plan.fromVersion, 2);
+  assert.deepEqual(
+    plan.steps.map((s: { version: number }) => s.version),
+    embeddedMigrations().slice(2).map((m) => m.version),
+  );
+  assert.deepEqual(Deno.readFileSync(db), before);
+});

@@ -117,8 +117,12 @@ function dryRun(options: MigrateOptions): MigrateOutcome {
     // Plan from the adopted version without writing its ledger: replay the decision in memory.
     const fromVersion = hadLedger ? migrator.currentVersion() : adopted;
     const target = options.target ?? options.migrations.length;
-    const planner = hadLedger ? migrator : plannerAt(options.migrations, fromVersion);
-    const steps = planner.plan(target).map(({ migration, direction }) => ({
+    const scratch = hadLedger ? null : new DatabaseSync(":memory:");
+    const planner = scratch ? new Migrator(scratch, options.migrations) : migrator;
+    if (scratch) planner.migrateTo(fromVersion);
+    const plan = planner.plan(target);
+    scratch?.close();
+    const steps = plan.map(({ migration, direction }) => ({
       version: migration.version,
       description: migration.description,
       direction,
@@ -139,13 +143,6 @@ function dryRun(options: MigrateOptions): MigrateOutcome {
   } finally {
     db.close();
   }
-}
-
-function plannerAt(migrations: Migration[], version: number): Migrator {
-  const memory = new DatabaseSync(":memory:");
-  const migrator = new Migrator(memory, migrations);
-  migrator.migrateTo(version);
-  return migrator;
 }
 
 function hasTables(db: DatabaseSync): boolean {
