@@ -182,7 +182,8 @@ step() {
     [[ $rc -eq 124 || $rc -eq 137 ]] && why="$why (timed out after ${STEP_TIMEOUT}s)"
     fail "$name" "$why" "$OUT" "$ERR"
   fi
-  if [[ -n $pattern ]] && ! cat "$OUT" "$ERR" | grep -Eq -- "$pattern"; then
+  # grep reads the files itself: `cat | grep -q` fails under pipefail when grep stops early.
+  if [[ -n $pattern ]] && ! grep -Eq -- "$pattern" "$OUT" "$ERR"; then
     fail "$name" "output does not match /$pattern/" "$OUT" "$ERR"
   fi
   ok "$name"
