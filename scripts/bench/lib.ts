@@ -14,11 +14,9 @@ export const EMPTY_SCRIPT = fileURLToPath(new URL("./empty.ts", import.meta.url)
 /** The Python of Debian's packages (jc, aiosqlite), not a pyenv shim that lacks them. */
 export const PYTHON = "/usr/bin/python3";
 
-/** The permissions of the `start` task, read from deno.json so the two cannot drift apart. */
-export const START_PERMISSIONS: string[] = (() => {
-  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
-  return (config.tasks.start as string).split(/\s+/).filter((a) => a.startsWith("--allow-"));
-})();
+/** The start task's permissions and V8 flags (one reading of deno.json, shared with the tests). */
+export { START_PERMISSIONS } from "../../tests/helpers/cli.ts";
+import { START_PERMISSIONS } from "../../tests/helpers/cli.ts";
 
 /** `deno run --quiet <start permissions> main.ts …` as an argv. */
 export function productArgv(args: string[]): string[] {
