@@ -234,7 +234,7 @@ Deno.test("ExportSource pages through more rows than a page holds, ties on time 
     await runMigrate({ dbPath: path, migrations: embeddedMigrations(), backup: false });
     const db = new DatabaseSync(path);
     db.exec("INSERT INTO wifi_networks (bssid) VALUES ('00:11:22:33:44:55')");
-    // 10,000 sightings, fifty per timestamp: pages of 4,096 end in the middle of a tie.
+    // 10,000 sightings, fifty per timestamp: pages end in the middle of a tie.
     db.exec(`WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 9999)
       INSERT INTO wifi_sightings (network_id, seen_at, signal_dbm, gps_lat, gps_lon)
       SELECT 1, printf('2026-01-01T00:%02d:%02d.000Z', (i / 50) / 60 % 60, (i / 50) % 60), -50, 52, 0.1 FROM k`);
