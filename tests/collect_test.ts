@@ -1,7 +1,7 @@
 /** `collect --replay`: the whole loop and store, fed from recorded tool output. */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { cli, tempDir } from "./helpers/cli.ts";
+import { cli, cliProcess, spawnCli, tempDir } from "./helpers/cli.ts";
 import { writeReplay } from "./helpers/replay.ts";
 
 const rows = (db: DatabaseSync, sql: string) => db.prepare(sql).all().map((r) => ({ ...r }));
@@ -166,4 +166,57 @@ Deno.test("collect --demo replays the built-in sample drive: 120 networks, 25 de
     [{ n: 0 }],
   );
   db.close();
+});
+
+Deno.test("while collect runs, vacuum and restore wait for it (nothing written is lost); migrate and readers do not", async () => {
+  using dir = tempDir();
+  writeReplay(`${dir.path}/drive`, 300);
+  const path = `${dir.path}/c.db`;
+  assert.equal((await cli("--db", path, "migrate")).code, 0);
+  const backup = `${dir.path}/b.db`;
+  assert.equal((await cli("--db", path, "db", "backup", backup)).code, 0);
+  const collect = spawnCli([
+    "--db",
+    path,
+    "collect",
+    "--replay",
+    `${dir.path}/drive`,
+    "--interval",
+    "100ms",
+    "--json",
+  ]);
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const args of [["migrate"], ["migrate", "--verify"], ["db", "stats"]]) {
+    const result = await cliProcess(["--db", path, ...args]);
+    assert.equal(result.code, 0, `${args.join(" ")}: ${result.stderr}`);
+  }
+  for (
+    const args of [["db", "vacuum", "--lock-wait", "1"], [
+      "db",
+      "restore",
+      backup,
+      "--lock-wait",
+      "1",
+    ]]
+  ) {
+    const result = await cliProcess(["--db", path, ...args]);
+    assert.equal(result.code, 1, args.join(" "));
+    assert.match(
+      result.stderr,
+      /is using ".*c\.db"; waited 1 s: try again when it has finished \(stop a running collect first\)/,
+    );
+  }
+  collect.kill("SIGTERM");
+  const output = await collect.output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  const ticks = new TextDecoder().decode(output.stdout).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  assert.ok(ticks.length > 10 && ticks.length < 300, `${ticks.length} ticks`);
+  const db = new DatabaseSync(path, { readOnly: true });
+  const stored = db.prepare("SELECT count(*) AS n FROM wifi_sightings").get()!.n;
+  db.close();
+  assert.equal(stored, ticks.reduce((sum, tick) => sum + tick.counts.wifi, 0));
+  // Once collect has stopped, vacuum goes ahead.
+  assert.equal((await cli("--db", path, "db", "vacuum")).code, 0);
 });

@@ -98,7 +98,7 @@ export function collectCommand(
       ? 0
       : options.interval;
     const g = globals();
-    const { db, dbPath } = await openCurrentDatabase(g, io, {
+    const { db, dbPath, close } = await openCurrentDatabase(g, io, {
       migrate: options.migrate,
       quiet: options.quiet || options.json,
     });
@@ -145,7 +145,7 @@ export function collectCommand(
       }
     } finally {
       for (const s of signals) Deno.removeSignalListener(s, onSignal);
-      db.close();
+      close();
     }
   });
 }

@@ -46,14 +46,14 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
       // A wrong key or value is refused before the database is touched.
       validateKey(key);
       if (options.type) canonicalValue(options.type, value);
-      const { db } = await openCurrentDatabase(globals(), io, { quiet: options.json });
+      const { db, close } = await openCurrentDatabase(globals(), io, { quiet: options.json });
       try {
         const entry = setConfig(db, key, value, options.type, options.description);
         io.out(
           options.json ? JSON.stringify(entry) : `${entry.key} = ${entry.value} (${entry.type})`,
         );
       } finally {
-        db.close();
+        close();
       }
     });
   config.command("unset")
@@ -61,11 +61,11 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
     .argument("<key>")
     .action(async (key) => {
       validateKey(key);
-      const { db } = await openCurrentDatabase(globals(), io);
+      const { db, close } = await openCurrentDatabase(globals(), io);
       try {
         unsetConfig(db, key);
       } finally {
-        db.close();
+        close();
       }
     });
   config.command("list")

@@ -15,6 +15,7 @@ import { verifyDatabase } from "../migrate/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
 import { ensureNotNewer } from "./store.ts";
+import { parseNonNegativeInt } from "./migrate_command.ts";
 
 export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   const db = new Command("db").description("Database maintenance and monitoring");
@@ -59,12 +60,18 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
     });
 
   db.command("vacuum")
-    .description("rebuild the file compactly (stop collect first: it waits for the lock)")
+    .description("rebuild the file compactly (it waits for a running collect to stop)")
+    .option(
+      "--lock-wait <seconds>",
+      "wait this long for other piwardrive processes",
+      parseNonNegativeInt("--lock-wait"),
+      30,
+    )
     .option("--json", "machine-readable output")
     .action(async (options) => {
       const dbPath = path();
       ensureNotNewer(dbPath, globals());
-      const lock = await acquireMigrationLock(dbPath);
+      const lock = await acquireMigrationLock(dbPath, options.lockWait * 1000);
       try {
         const result = vacuumDatabase(dbPath);
         if (options.json) json(result);
@@ -127,10 +134,16 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
   db.command("restore")
     .description("replace the database with a checked backup, keeping a copy of what it replaces")
     .argument("<path>", "backup file")
+    .option(
+      "--lock-wait <seconds>",
+      "wait this long for other piwardrive processes",
+      parseNonNegativeInt("--lock-wait"),
+      30,
+    )
     .option("--json", "machine-readable output")
     .action(async (backupPath, options) => {
       const dbPath = path();
-      const lock = await acquireMigrationLock(dbPath);
+      const lock = await acquireMigrationLock(dbPath, options.lockWait * 1000);
       try {
         const { keptCopy, version } = restoreFrom(
           dbPath,

@@ -1,6 +1,7 @@
 /** Opening the database for commands that write: migrate it to the latest version first. */
 import type { DatabaseSync } from "node:sqlite";
 import { ensureSound, openDatabase } from "../db/open.ts";
+import { acquireSharedLock, LOCK_WAIT_MS } from "../db/lock.ts";
 import { PiwardriveError, SchemaNewerError } from "../errors.ts";
 import { readLedger } from "../migrate/ledger.ts";
 import { runMigrate } from "../migrate/mod.ts";
@@ -15,7 +16,7 @@ export async function openCurrentDatabase(
   globals: GlobalOptions,
   io: Io,
   options: { migrate?: boolean; quiet?: boolean } = {},
-): Promise<{ db: DatabaseSync; dbPath: string }> {
+): Promise<{ db: DatabaseSync; dbPath: string; close(): void }> {
   const dbPath = resolveDbPath(globals);
   if (options.migrate !== false) {
     const outcome = await runMigrate({
@@ -28,17 +29,37 @@ export async function openCurrentDatabase(
       io.err(`migrated "${dbPath}" from version ${outcome.fromVersion} to ${outcome.toVersion}`);
     }
   }
-  const db = openDatabase(dbPath, { create: options.migrate !== false });
+  // Held while the database is open: vacuum and restore, which replace the file, wait for it.
+  const lock = await acquireSharedLock(
+    dbPath,
+    LOCK_WAIT_MS,
+    (holder) => options.quiet || io.err(`waiting for another piwardrive (${holder}) to finish…`),
+  );
+  let db: DatabaseSync;
+  try {
+    db = openDatabase(dbPath, { create: options.migrate !== false });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   if (options.migrate === false) {
     try {
       ensureSound(db, dbPath);
       ensureCurrent(db, migrationsFor(globals).length);
     } catch (error) {
       db.close();
+      lock.release();
       throw error;
     }
   }
-  return { db, dbPath };
+  return {
+    db,
+    dbPath,
+    close() {
+      if (db.isOpen) db.close();
+      lock.release();
+    },
+  };
 }
 
 /** Without migrating, the database must be exactly at this binary's latest version. */

@@ -13,7 +13,7 @@ import {
   ensureFreeSpace,
   pruneBackups,
 } from "../db/backup.ts";
-import { acquireMigrationLock, LOCK_WAIT_MS } from "../db/lock.ts";
+import { acquireMigrationLock, acquireSharedLock, LOCK_WAIT_MS } from "../db/lock.ts";
 import { expectedSchemas, Migrator, type StepResult } from "./migrator.ts";
 import type { Migration } from "./parse.ts";
 
@@ -54,10 +54,13 @@ export interface MigrateOutcome {
 export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcome> {
   const log = options.log ?? (() => {});
   if (options.dryRun) return dryRun(options);
+  const waitMs = options.lockWaitMs ?? LOCK_WAIT_MS;
+  const current = await upToDate(options, waitMs);
+  if (current !== null) return current;
   const lock = await acquireMigrationLock(
     options.dbPath,
-    options.lockWaitMs ?? LOCK_WAIT_MS,
-    (holder) => log(`waiting for another migration (${holder}) to finish…`),
+    waitMs,
+    (holder) => log(`waiting for another piwardrive (${holder}) to finish…`),
   );
   let db: DatabaseSync | null = null;
   try {
@@ -94,6 +97,41 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
       adoptedVersion,
       backupPath,
       steps,
+    };
+  } finally {
+    db?.close();
+    lock.release();
+  }
+}
+
+/**
+ * The outcome of a run with nothing to do, found under a shared lock so that a running collect
+ * does not block it; null when there is work (or no database yet), which takes the exclusive lock.
+ * The database must pass quick_check either way: nothing writes to a damaged file.
+ */
+async function upToDate(options: MigrateOptions, waitMs: number): Promise<MigrateOutcome | null> {
+  try {
+    if (!Deno.statSync(options.dbPath).isFile) return null;
+  } catch {
+    return null; // no database yet, or a bad path: the full run creates it or says what is wrong
+  }
+  const lock = await acquireSharedLock(options.dbPath, waitMs);
+  let db: DatabaseSync | null = null;
+  try {
+    db = openDatabase(options.dbPath, { readOnly: true });
+    ensureSound(db, options.dbPath);
+    const migrator = new Migrator(db, options.migrations);
+    if (migrator.ledger().length === 0 && hasTables(db)) return null; // adoption writes
+    if (migrator.plan(options.target).length > 0) return null;
+    const version = migrator.currentVersion();
+    return {
+      database: options.dbPath,
+      dryRun: false,
+      fromVersion: version,
+      toVersion: version,
+      adoptedVersion: null,
+      backupPath: null,
+      steps: [],
     };
   } finally {
     db?.close();
