@@ -75,6 +75,8 @@ Deno.test("a table of bad invocations: exit code and the one line each prints", 
     assert.match(lines[0], message, args.join(" "));
   }
   assert.deepEqual(Deno.readTextFileSync(text), "plain text, not a database ".repeat(10));
+  // Nothing was created beside the folder given as a database.
+  assert.throws(() => Deno.statSync(`${dir.path}.lock`), Deno.errors.NotFound);
 });
 
 Deno.test("a real process: no stack trace without --debug, the stack with it", async () => {

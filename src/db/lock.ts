@@ -52,6 +52,16 @@ async function acquireLock(
   const path = `${dbPath}.lock`;
   let file: Deno.FsFile;
   try {
+    // A folder given as the database must not get a lock file beside it.
+    if (Deno.statSync(dbPath).isDirectory) {
+      throw new PiwardriveError(
+        `Cannot open database "${dbPath}": it is a directory; give a file path with --db`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof PiwardriveError) throw error;
+  }
+  try {
     await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
     file = await Deno.open(path, { create: true, read: true, write: true, mode: 0o600 });
   } catch (error) {
