@@ -13,7 +13,7 @@
  *  9. foreign_keys foreign_key_check is clean
  */
 import type { DatabaseSync } from "node:sqlite";
-import { errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
+import { errorMessage, ExitCode, PiwardriveError, VerificationError } from "../errors.ts";
 import { openDatabase } from "../db/open.ts";
 import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
 import { expectedSchemas, Migrator, pad } from "./migrator.ts";
@@ -129,7 +129,7 @@ function runChecks(
   const expected = options.expectedSchema ?? expectedSchemas(migrations);
   const migrator = new Migrator(db, migrations);
   if (!hasLedger(db)) {
-    record("ledger", [ledgerlessFinding(db, migrator, expected)]);
+    record("ledger", [ledgerlessFinding(migrator, expected)]);
     return report(null);
   }
   record("ledger", []);
@@ -198,21 +198,18 @@ function runChecks(
   return report(current);
 }
 
+/** What a ledger-less database is: empty, exactly a known version (adoptable), or neither. */
 function ledgerlessFinding(
-  db: DatabaseSync,
   migrator: Migrator,
   expected: (version: number) => SchemaSnapshot,
 ): string {
-  const live = readSchema(db);
-  if (Object.keys(live.tables).length === 0) {
-    return "no schema_version ledger: the database is empty; run `piwardrive migrate`";
+  try {
+    const version = migrator.adoptLegacySchema(expected, true);
+    return version === 0
+      ? "no schema_version ledger: the database is empty; run `piwardrive migrate`"
+      : `no schema_version ledger, but the schema is exactly version ${version}: run \`piwardrive migrate\` to adopt it`;
+  } catch (error) {
+    if (!(error instanceof VerificationError)) throw error;
+    return error.message;
   }
-  for (let v = migrator.latestVersion; v >= 1; v--) {
-    const want = { ...expected(v), tables: { ...expected(v).tables } };
-    delete want.tables.schema_version;
-    if (diffSchema(live, want).length === 0) {
-      return `no schema_version ledger, but the schema is exactly version ${v}: run \`piwardrive migrate\` to adopt it`;
-    }
-  }
-  return "no schema_version ledger, and the schema matches no known version";
 }

@@ -202,6 +202,31 @@ export function sameRecords(chunked: unknown[], whole: unknown[]): string[] {
 }
 
 /** The parsers fuzzed, one report row each, in report order. */
+/**
+ * A stream parser fed the input chunk by chunk: its records must pass `check` and equal what the
+ * whole-text parser returns for the same input.
+ */
+function streamTarget<T>(
+  name: string,
+  tool: Tool,
+  create: () => { push(chunk: string): T[]; end(): T[] },
+  whole: (text: string) => T[],
+  check: (records: T[]) => string[],
+): Target {
+  return {
+    name,
+    tool,
+    stream: true,
+    run(text, chunks) {
+      const parser = create();
+      const records = (chunks ?? [text]).flatMap((c) => parser.push(c));
+      records.push(...parser.end());
+      const bad = check(records);
+      return bad.length ? bad : sameRecords(records, whole(text));
+    },
+  };
+}
+
 export const PARSERS: readonly Target[] = [
   { name: "parseIwScan", tool: "iw", stream: false, run: (t) => checkIw(parseIwScan(t).records) },
   {
@@ -210,18 +235,13 @@ export const PARSERS: readonly Target[] = [
     stream: false,
     run: (t) => checkBtEvents(parseBluetoothctlEvents(t).records),
   },
-  {
-    name: "createBluetoothctlStreamParser",
-    tool: "bluetoothctl",
-    stream: true,
-    run(t, chunks) {
-      const parser = createBluetoothctlStreamParser();
-      const records = (chunks ?? [t]).flatMap((c) => parser.push(c));
-      records.push(...parser.end());
-      const bad = checkBtEvents(records);
-      return bad.length ? bad : sameRecords(records, parseBluetoothctlEvents(t).records);
-    },
-  },
+  streamTarget(
+    "createBluetoothctlStreamParser",
+    "bluetoothctl",
+    createBluetoothctlStreamParser,
+    (t) => parseBluetoothctlEvents(t).records,
+    checkBtEvents,
+  ),
   {
     name: "parseBluetoothctlDevices",
     tool: "bluetoothctl",
@@ -240,18 +260,13 @@ export const PARSERS: readonly Target[] = [
     stream: false,
     run: (t) => checkGpsd(parseGpspipe(t).records),
   },
-  {
-    name: "createGpspipeStreamParser",
-    tool: "gpsd",
-    stream: true,
-    run(t, chunks) {
-      const parser = createGpspipeStreamParser();
-      const records = (chunks ?? [t]).flatMap((c) => parser.push(c));
-      records.push(...parser.end());
-      const bad = checkGpsd(records);
-      return bad.length ? bad : sameRecords(records, parseGpspipe(t).records);
-    },
-  },
+  streamTarget(
+    "createGpspipeStreamParser",
+    "gpsd",
+    createGpspipeStreamParser,
+    (t) => parseGpspipe(t).records,
+    checkGpsd,
+  ),
   {
     name: "parseIpLinkStats",
     tool: "health",
