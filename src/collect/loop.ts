@@ -114,7 +114,10 @@ export async function runCollect(
     }
     const scan = wifi && !final ? await wifi.scan() : null;
     const bt = bluetooth?.drain() ?? { items: [], warnings: [] };
-    for (const event of bt.items) if (event.kind !== "del") bluetoothInfo?.request(event.address);
+    // No new `info` questions once stopping: nothing would wait for the answers.
+    if (!final) {
+      for (const event of bt.items) if (event.kind !== "del") bluetoothInfo?.request(event.address);
+    }
     const fixes = gps?.drain() ?? { items: [], warnings: [] };
     const nowMs = performance.now();
     const systemNow = new Date();
