@@ -17,6 +17,11 @@ export const PYTHON = "/usr/bin/python3";
 /** The start task's permissions and V8 flags (one reading of deno.json, shared with the tests). */
 export { START_PERMISSIONS } from "../../tests/helpers/cli.ts";
 import { START_PERMISSIONS } from "../../tests/helpers/cli.ts";
+import { loadOuiTable } from "../../src/oui/mod.ts";
+
+// Sections drive the product's code in-process (TickWriter, migration 9 over a million rows),
+// which looks vendors up: load the table once for all of them, as the CLI does before it writes.
+await loadOuiTable();
 
 /** `deno run --quiet <start permissions> main.ts …` as an argv. */
 export function productArgv(args: string[]): string[] {

@@ -18,6 +18,7 @@ import { bluetoothObservations, PositionTracker, wifiObservations } from "./obse
 import type { ReplayDrive, ReplayTick } from "./replay.ts";
 import { type TickCounts, TickWriter } from "./store.ts";
 import type { Tick } from "./tick.ts";
+import { loadOuiTable } from "../oui/mod.ts";
 
 export interface CollectOptions {
   dbPath: string;
@@ -95,6 +96,7 @@ export async function runCollect(
   const bluetoothInfo = options.bluetooth && !replay ? new BluetoothInfoCollector() : null;
   const health = options.health ? new HealthCollector(dirname(options.dbPath)) : null;
   const positions = new PositionTracker(options.maxFixAgeMs);
+  await loadOuiTable(); // the writer looks vendors up for new networks and devices
   const writer = new TickWriter(db);
   const totals = { wifi: 0, newWifi: 0, bluetooth: 0, newBluetooth: 0, track: 0 };
   const seenWifi = new Set<string>();

@@ -16,6 +16,7 @@ import {
 import { acquireMigrationLock, acquireSharedLock, LOCK_WAIT_MS } from "../db/lock.ts";
 import { expectedSchemas, Migrator, type StepResult } from "./migrator.ts";
 import type { Migration } from "./parse.ts";
+import { loadOuiTable } from "../oui/mod.ts";
 
 export interface MigrateOptions {
   dbPath: string;
@@ -88,6 +89,7 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
       log(`backup written and checked: ${backupPath}`);
       for (const removed of pruneBackups(options.dbPath)) log(`old backup removed: ${removed}`);
     }
+    if (plan.length > 0) await loadOuiTable(); // version 9 (up and down) calls oui_vendor()
     const steps = migrator.migrateTo(options.target);
     return {
       database: options.dbPath,

@@ -5,4 +5,10 @@
  * as a text import, so the compiled binary needs neither the network nor a data file.
  * Randomised (locally administered) and multicast addresses have no vendor.
  */
-export { isRandomizedMac, type OuiTableInfo, ouiTableInfo, ouiVendor } from "./oui.ts";
+export {
+  isRandomizedMac,
+  loadOuiTable,
+  type OuiTableInfo,
+  ouiTableInfo,
+  ouiVendor,
+} from "./oui.ts";

@@ -3,12 +3,12 @@
  * `scripts/make_oui_table.ts`, whose header comment describes the format). The table is part of
  * the module graph, so `deno compile` carries it and nothing is read or fetched at run time.
  *
- * The table is parsed on the first call (about 30 ms) into one sorted array per registry; a
- * lookup after that is a hand-rolled MAC parse and at most three bisections (well under a
- * microsecond), because migrations call it once per row from SQL. Hostile input gets `null`,
- * never an exception.
+ * The table module is loaded on demand by `loadOuiTable()` (800 kB of text, about 20 ms: most of
+ * a `migrate --verify`, which never needs it) and parsed on the first lookup (about 30 ms) into
+ * one sorted array per registry; a lookup after that is a hand-rolled MAC parse and at most three
+ * bisections (well under a microsecond), because migrations call it once per row from SQL.
+ * Hostile input gets `null`, never an exception.
  */
-import table from "./oui_table.txt" with { type: "text" };
 
 /** What the embedded table is, from its header. */
 export interface OuiTableInfo {
@@ -54,13 +54,30 @@ const TWO_24 = 0x1000000;
 /** Vendor indexes packed below a prefix: 36 + 16 bits stay within a double's exact 53. */
 const VENDOR_SLOTS = 0x10000;
 
+let table: string | undefined;
 let parsed: OuiIndex | undefined;
+
+/**
+ * Loads the embedded table (a static specifier, so `deno bundle` and `deno compile` carry it).
+ * Whatever may look a vendor up awaits this first: the collector, and `migrate` before it applies
+ * anything (version 9 backfills vendors from SQL).
+ *
+ * @example
+ * ```ts
+ * await loadOuiTable();
+ * ouiVendor("DC:A6:32:01:02:03"); // "Raspberry Pi Trading Ltd"
+ * ```
+ */
+export async function loadOuiTable(): Promise<void> {
+  table ??= (await import("./oui_table.txt", { with: { type: "text" } })).default;
+}
 
 /**
  * The vendor registered for a MAC address's longest matching prefix (MA-S, then MA-M, then
  * MA-L), or `null` when none is, when the address is locally administered (randomised) or
  * multicast, or when it is not a MAC address at all. Accepts `aa:bb:cc:dd:ee:ff`,
- * `AA-BB-CC-DD-EE-FF`, `aabb.ccdd.eeff` and `aabbccddeeff`, in either case. Never throws.
+ * `AA-BB-CC-DD-EE-FF`, `aabb.ccdd.eeff` and `aabbccddeeff`, in either case. Never throws on
+ * input; needs `loadOuiTable()` to have finished.
  *
  * @example
  * ```ts
@@ -113,6 +130,10 @@ export function ouiTableInfo(): OuiTableInfo {
 }
 
 function loadIndex(): OuiIndex {
+  if (table === undefined) {
+    // A program defect, not bad input: a caller skipped loadOuiTable().
+    throw new Error("The vendor (OUI) table is not loaded: await loadOuiTable() first");
+  }
   return parsed ??= parseOuiTable(table);
 }
 

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { buildOuiTable, loadPinnedSource, OUI_SOURCE } from "../../scripts/make_oui_table.ts";
-import { isRandomizedMac, ouiTableInfo, ouiVendor } from "./oui.ts";
+import { isRandomizedMac, loadOuiTable, ouiTableInfo, ouiVendor } from "./oui.ts";
 import table from "./oui_table.txt" with { type: "text" };
+
+await loadOuiTable();
 
 Deno.test("ouiVendor names well-known MA-L prefixes exactly as the registry spells them", () => {
   assert.equal(ouiVendor("00:00:0c:12:34:56"), "Cisco Systems, Inc");

@@ -3,6 +3,10 @@ import type { DatabaseSync } from "node:sqlite";
 import { embeddedMigrations } from "../../src/migrate/mod.ts";
 import { Migrator } from "../../src/migrate/migrator.ts";
 import { openDatabase } from "../../src/db/open.ts";
+import { loadOuiTable } from "../../src/oui/mod.ts";
+
+// Tests migrate in-process, and version 9 looks vendors up: load the table as the CLI does.
+await loadOuiTable();
 
 /** A database at `version`, created with the embedded migrations. */
 export function databaseAt(path: string, version: number): DatabaseSync {
