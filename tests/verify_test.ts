@@ -93,6 +93,29 @@ Deno.test("a ledger checksum altered by hand fails verify with exit 3 naming the
   assert.match(migrate.stderr, /Applied migration\(s\) 0002 differ from the ones in this binary/);
 });
 
+Deno.test("--deep (everything recomputed) finds exactly what the build-time manifest finds", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/p.db`;
+  databaseAt(path, LATEST).close();
+  const raw = new DatabaseSync(path);
+  raw.exec(
+    "UPDATE schema_version SET checksum = 'sha256:' || printf('%064d', 0) WHERE version = 7",
+  );
+  raw.exec("DROP INDEX idx_wifi_vendor; ALTER TABLE configuration ADD COLUMN notes TEXT");
+  raw.close();
+  const plain = await verifyJson(path);
+  const deep = await verifyJson(path, "--deep");
+  assert.equal(plain.code, 3);
+  assert.deepEqual(Object.keys(plain.failed), ["checksums", "verify", "schema"]);
+  assert.match(plain.failed.checksums[0], /^version 0007 /);
+  assert.deepEqual(plain.failed.schema, [
+    'table configuration: column "notes" is not expected',
+    'index "idx_wifi_vendor" is missing',
+  ]);
+  assert.deepEqual(deep.failed, plain.failed);
+  assert.equal(deep.code, 3);
+});
+
 Deno.test("a one-byte edit of an applied migration is caught; a CRLF-only change is not", async () => {
   using dir = tempDir();
   const path = `${dir.path}/p.db`;

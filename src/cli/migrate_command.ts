@@ -38,7 +38,7 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
     .action(async (options) => {
       const g = globals();
       const dbPath = resolveDbPath(g);
-      const migrations = migrationsFor(g);
+      const migrations = migrationsFor(g, { precomputed: !options.deep });
       const modes = [options.status, options.verify, options.dryRun].filter(Boolean).length;
       if (modes > 1) throw new UsageError("Use only one of --status, --verify and --dry-run");
       if (options.deep && !options.verify) throw new UsageError("--deep only goes with --verify");

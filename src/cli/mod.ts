@@ -26,9 +26,8 @@ export async function main(args: string[], io: Io = processIo): Promise<number> 
       const { embeddedMigrations } = await import("../migrate/embedded.ts");
       const { verifyDatabase } = await import("../migrate/verify.ts");
       const { printVerifyReport } = await import("./verify_output.ts");
-      const report = verifyDatabase(resolveDbPath(verify), embeddedMigrations(), {
-        deep: verify.deep,
-      });
+      const migrations = embeddedMigrations({ precomputed: !verify.deep });
+      const report = verifyDatabase(resolveDbPath(verify), migrations, { deep: verify.deep });
       printVerifyReport(report, io, verify.json);
       return report.exitCode;
     } catch (error) {

@@ -4,6 +4,7 @@
  * against the `migrations/` directory; add a line here for every new file.
  */
 import { loadMigrations, type Migration } from "./parse.ts";
+import { precomputedMigrations } from "./manifest.ts";
 import m0001 from "../../migrations/0001_baseline.sql" with { type: "text" };
 import m0002 from "../../migrations/0002_add_wifi_vendor.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_wifi_encryption_type.sql" with { type: "text" };
@@ -29,10 +30,20 @@ export const embeddedMigrationFiles: readonly { name: string; text: string }[] =
   { name: "0010_randomized_macs.sql", text: m0010 },
 ];
 
-let parsed: Migration[] | null = null;
+const parsed = new Map<boolean, Migration[]>();
 
-/** The migrations compiled into this binary, parsed once. */
-export function embeddedMigrations(): Migration[] {
-  parsed ??= loadMigrations([...embeddedMigrationFiles]);
-  return parsed;
+/**
+ * The migrations compiled into this binary, once: as the build parsed and hashed them
+ * (`manifest.json`) when it was made from exactly these files, else parsed and hashed here;
+ * `precomputed: false` always does it here (`migrate --verify --deep`).
+ */
+export function embeddedMigrations(options: { precomputed?: boolean } = {}): Migration[] {
+  const precomputed = options.precomputed !== false;
+  let migrations = parsed.get(precomputed);
+  if (!migrations) {
+    migrations = (precomputed ? precomputedMigrations(embeddedMigrationFiles) : undefined) ??
+      loadMigrations([...embeddedMigrationFiles]);
+    parsed.set(precomputed, migrations);
+  }
+  return migrations;
 }

@@ -8,6 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import { errorMessage, PiwardriveError, SchemaNewerError, VerificationError } from "../errors.ts";
 import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
 import type { Migration, MigrationStep } from "./parse.ts";
+import type { PrecomputedSchema } from "./manifest.ts";
 import { hasLedger, insertLedgerRow, LEDGER_DDL, type LedgerRow, readLedger } from "./ledger.ts";
 import { rebuildTable } from "./rebuild.ts";
 import { registerFunctions } from "../db/functions.ts";
@@ -345,10 +346,21 @@ export class Migrator {
 /**
  * The expected schema of each version, built by replaying the migrations in memory. One
  * in-memory database walks up or down to each version asked for, so only the versions needed
- * are built (verify asks for one).
+ * are built (verify asks for one). A `precomputed` schema (the build-time manifest) answers for
+ * its version without a replay when the migrations up to it have exactly its checksums.
  */
-export function expectedSchemas(migrations: Migration[]): (version: number) => SchemaSnapshot {
+export function expectedSchemas(
+  migrations: Migration[],
+  precomputed?: PrecomputedSchema,
+): (version: number) => SchemaSnapshot {
   const cache = new Map<number, SchemaSnapshot>();
+  if (
+    precomputed && precomputed.version >= 1 && precomputed.version <= migrations.length &&
+    precomputed.checksums.length === precomputed.version &&
+    precomputed.checksums.every((checksum, i) => migrations[i].checksum === checksum)
+  ) {
+    cache.set(precomputed.version, precomputed.snapshot);
+  }
   let migrator: Migrator | null = null;
   let db: DatabaseSync | null = null;
   return (version: number) => {

@@ -16,6 +16,7 @@ import {
 import { acquireMigrationLock, acquireSharedLock, LOCK_WAIT_MS } from "../db/lock.ts";
 import { expectedSchemas, Migrator, type StepResult } from "./migrator.ts";
 import type { Migration } from "./parse.ts";
+import { precomputedSchema } from "./manifest.ts";
 import { loadOuiTable } from "../oui/mod.ts";
 
 export interface MigrateOptions {
@@ -67,7 +68,7 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
   try {
     db = openDatabase(options.dbPath, { create: true });
     ensureSound(db, options.dbPath);
-    const expected = expectedSchemas(options.migrations);
+    const expected = expectedSchemas(options.migrations, precomputedSchema());
     const migrator = new Migrator(db, options.migrations, {
       appVersion: options.appVersion,
       expectedSchema: expected,
@@ -152,7 +153,10 @@ function dryRun(options: MigrateOptions): MigrateOutcome {
   }
   try {
     const migrator = new Migrator(db, options.migrations);
-    const adopted = migrator.adoptLegacySchema(expectedSchemas(options.migrations), true);
+    const adopted = migrator.adoptLegacySchema(
+      expectedSchemas(options.migrations, precomputedSchema()),
+      true,
+    );
     const hadLedger = migrator.ledger().length > 0;
     // Plan from the adopted version without writing its ledger: replay the decision in memory.
     const fromVersion = hadLedger ? migrator.currentVersion() : adopted;

@@ -19,6 +19,7 @@ import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
 import { expectedSchemas, Migrator, pad } from "./migrator.ts";
 import type { Migration } from "./parse.ts";
 import { hasLedger } from "./ledger.ts";
+import { precomputedSchema } from "./manifest.ts";
 
 export const VERIFY_CHECKS = [
   "open",
@@ -49,6 +50,11 @@ export interface VerifyReport {
 }
 
 export interface VerifyOptions {
+  /**
+   * Also run quick_check, and derive the expected schema by replaying every migration instead
+   * of taking the build-time manifest's (pair it with `embeddedMigrations({ precomputed: false })`
+   * so the checksums are recomputed too).
+   */
   deep?: boolean;
   expectedSchema?: (version: number) => SchemaSnapshot;
 }
@@ -126,7 +132,8 @@ function runChecks(
   record: (check: VerifyCheck, findings: string[]) => void,
   report: (applied: number | null) => VerifyReport,
 ): VerifyReport {
-  const expected = options.expectedSchema ?? expectedSchemas(migrations);
+  const expected = options.expectedSchema ??
+    expectedSchemas(migrations, options.deep ? undefined : precomputedSchema());
   const migrator = new Migrator(db, migrations);
   if (!hasLedger(db)) {
     record("ledger", [ledgerlessFinding(migrator, expected)]);

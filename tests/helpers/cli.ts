@@ -8,11 +8,14 @@ import type { Io } from "../../src/cli/context.ts";
 
 export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 
-/** The permissions and V8 flags of the `start` task, read from deno.json so they cannot drift apart. */
+/**
+ * The permissions, V8 flags and `--unstable-*` flags of the `start` task, read from deno.json so
+ * they cannot drift apart.
+ */
 export const START_PERMISSIONS: string[] = (() => {
   const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
   return (config.tasks.start as string).split(/\s+/)
-    .filter((a) => a.startsWith("--allow-") || a.startsWith("--v8-flags="));
+    .filter((a) => /^--(allow-|v8-flags=|unstable-)/.test(a));
 })();
 
 export interface CliResult {
