@@ -1,13 +1,33 @@
 /**
  * MAC address → vendor, from the IEEE registries embedded in `oui_table.txt` (written by
- * `scripts/make_oui_table.ts`, whose header comment describes the format). The table is part of
- * the module graph, so `deno compile` carries it and nothing is read or fetched at run time.
+ * `scripts/make_oui_table.ts`, whose header comment describes the format in full). The table is
+ * part of the module graph, so `deno compile` carries it and nothing is read or fetched at run
+ * time.
  *
- * The table module is loaded on demand by `loadOuiTable()` (800 kB of text, about 20 ms: most of
- * a `migrate --verify`, which never needs it) and parsed on the first lookup (about 30 ms) into
- * one sorted array per registry; a lookup after that is a hand-rolled MAC parse and at most three
- * bisections (well under a microsecond), because migrations call it once per row from SQL.
- * Hostile input gets `null`, never an exception.
+ * The table is bisected as the text it is, never parsed: parsing it into typed arrays cost 30 ms
+ * and about 12 MB of resident memory on the first lookup, and V8 held the text two bytes a char
+ * because some names are not ASCII. Now those are escaped, and the text is pure ASCII (824 kB,
+ * one byte a char). After the `# key: value` header and a line of name tokens come four lines of
+ * fixed-width base-94 numbers (a digit is its char code minus 33):
+ * - the MA-L index: 4097 numbers of 3 digits, entry `b` the count of MA-L records whose prefix
+ *   is below `b * 4096`, so the records of the 24-bit prefix `p` are between entries `p >> 12`
+ *   and `(p >> 12) + 1`;
+ * - MA-L records, 5 chars: 2 digits of `(prefix mod 4096) * 2 + longer`, 3 of name offset (`~~~`:
+ *   no name). `longer` is 1 when MA-M or MA-S blocks lie under the prefix, so only then are
+ *   those searched; the generator adds a nameless record for such a prefix the MA-L registry
+ *   lacks;
+ * - MA-M records, 8 chars: 5 digits of the 28-bit prefix, 3 of name offset;
+ * - MA-S records, 9 chars: 6 digits of the 36-bit prefix, 3 of name offset.
+ *
+ * Then one vendor name a line; an offset counts chars from the first. In a name `~` + digit `i`
+ * stands for token `i` and `^` + 4 hex digits for a UTF-16 code unit outside ASCII
+ * (`Hausger^00e4te`); tokens expand first, then escapes.
+ *
+ * A lookup is a hand-rolled MAC parse, two index entries and a bisection of the prefix's bucket
+ * (about 40 records on average, at most 4096), plus bisections of the MA-S and MA-M lines under the
+ * 440 prefixes marked `longer`: well under a microsecond, because migrations call it once per row
+ * from SQL. A name is decoded when a lookup first returns it, then kept. Hostile input gets
+ * `null`, never an exception.
  */
 
 /** What the embedded table is, from its header. */
@@ -20,42 +40,56 @@ export interface OuiTableInfo {
   prefixes: number;
 }
 
-/**
- * The parsed table. Each registry is a sorted `Float64Array` of `prefix * VENDOR_SLOTS + vendor`
- * (an index into `names`), searched by bisection: filling and sorting a typed array costs a
- * fraction of inserting 54,000 entries into `Map`s, which was most of the first call.
- */
-interface OuiIndex {
-  /** 24-bit MA-L prefixes (`DCA632`). */
-  mal: Float64Array;
-  /** 28-bit MA-M prefixes (`1006480`). */
-  mam: Float64Array;
-  /** 36-bit MA-S prefixes (`8C1F64000`). */
-  mas: Float64Array;
-  /** Vendor names as the table spells them, token references and all. */
-  names: string[];
-  /** `names` with references expanded, filled in as lookups return them. */
-  expanded: (string | undefined)[];
-  tokens: string[];
+/** One line of `count` fixed-width records, each `keyWidth` digits of key and a name offset. */
+interface RecordLine {
+  /** Index of its first char in the table. */
+  at: number;
+  count: number;
+  keyWidth: number;
+}
+
+/** Where the sections of the table start, read from its header once. */
+interface OuiLayout {
+  text: string;
+  /** First char of the MA-L index line. */
+  indexAt: number;
+  mal: RecordLine;
+  mam: RecordLine;
+  mas: RecordLine;
+  /** First char of the first name line: name offsets count from here. */
+  namesAt: number;
+  /** First char of the token line's first token (after `~` and a tab). */
+  tokensAt: number;
   info: OuiTableInfo;
 }
 
-// Same digits as scripts/make_oui_table.ts; the generator round-trip test keeps them in step.
-const CODE_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
-const CODE_WIDTHS = [4, 5, 6] as const;
+// Same constants as scripts/make_oui_table.ts; the generator round-trip test keeps them in step.
+const DIGIT_BASE = 94;
+const DIGIT_ZERO = 0x21; // "!"
+const NAME_WIDTH = 3;
+const NO_NAME = DIGIT_BASE ** NAME_WIDTH - 1;
+const BUCKET_BITS = 12;
+const INDEX_WIDTH = 3;
+/** The lines after the token line as the header's `# format: 2, lines: …` must list them. */
+const LINES = [
+  { label: "MA-L index", width: INDEX_WIDTH },
+  { label: "MA-L", width: 2 + NAME_WIDTH },
+  { label: "MA-M", width: 5 + NAME_WIDTH },
+  { label: "MA-S", width: 6 + NAME_WIDTH },
+] as const;
 const TOKEN_MARK = "~";
+const ESCAPE_MARK = "^";
 
-/** Value of each ASCII char as a base-64 code digit (-1: none). */
-const CODE_VALUE = digitValues(CODE_DIGITS);
 /** Value of each ASCII char as a hex digit (-1: none). */
-const HEX_VALUE = digitValues("0123456789abcdef", "0123456789ABCDEF");
+const HEX_VALUE = hexValues();
 
 const TWO_24 = 0x1000000;
-/** Vendor indexes packed below a prefix: 36 + 16 bits stay within a double's exact 53. */
-const VENDOR_SLOTS = 0x10000;
 
 let table: string | undefined;
-let parsed: OuiIndex | undefined;
+let layout: OuiLayout | undefined;
+let tokens: string[] | undefined;
+/** Names returned so far, by offset: a few hundred in a drive, at most one per vendor. */
+const names = new Map<number, string>();
 
 /**
  * Loads the embedded table (a static specifier, so `deno bundle` and `deno compile` carry it).
@@ -93,11 +127,25 @@ export function ouiVendor(mac: string): string | null {
   const high24 = Math.floor(value / TWO_24);
   // I/G (multicast) and U/L (locally administered) bits of the first octet: no vendor owns these.
   if ((high24 >>> 16) & 0x03) return null;
-  const index = loadIndex();
-  let vendor = findVendor(index.mas, Math.floor(value / 0x1000));
-  if (vendor < 0) vendor = findVendor(index.mam, Math.floor(value / 0x100000));
-  if (vendor < 0) vendor = findVendor(index.mal, high24);
-  return vendor < 0 ? null : vendorName(index, vendor);
+  const t = loadLayout();
+  const text = t.text;
+  const entry = t.indexAt + (high24 >>> BUCKET_BITS) * INDEX_WIDTH;
+  const mal = findRecord(
+    text,
+    t.mal,
+    decodeNumber(text, entry, INDEX_WIDTH),
+    decodeNumber(text, entry + INDEX_WIDTH, INDEX_WIDTH),
+    (high24 & ((1 << BUCKET_BITS) - 1)) * 2, // keys are (prefix mod 4096) * 2 + longer,
+    2, // so either
+  );
+  if (mal < 0) return null;
+  let name = -1;
+  if (decodeNumber(text, mal, t.mal.keyWidth) & 1) { // longer: MA-M or MA-S blocks lie under it
+    name = findName(text, t.mas, Math.floor(value / 0x1000));
+    if (name < 0) name = findName(text, t.mam, Math.floor(value / 0x100000));
+  }
+  if (name < 0) name = decodeNumber(text, mal + t.mal.keyWidth, NAME_WIDTH);
+  return name === NO_NAME ? null : vendorName(t, name);
 }
 
 /**
@@ -118,7 +166,7 @@ export function isRandomizedMac(mac: string): boolean {
 }
 
 /**
- * Where the embedded table comes from and how many prefixes it holds (parses it if needed).
+ * Where the embedded table comes from and how many prefixes it holds, read from its header.
  *
  * @example
  * ```ts
@@ -126,28 +174,135 @@ export function isRandomizedMac(mac: string): boolean {
  * ```
  */
 export function ouiTableInfo(): OuiTableInfo {
-  return { ...loadIndex().info };
+  return { ...loadLayout().info };
 }
 
-function loadIndex(): OuiIndex {
+function loadLayout(): OuiLayout {
   if (table === undefined) {
     // A program defect, not bad input: a caller skipped loadOuiTable().
     throw new Error("The vendor (OUI) table is not loaded: await loadOuiTable() first");
   }
-  return parsed ??= parseOuiTable(table);
+  return layout ??= readLayout(table);
 }
 
-/** The vendor packed with `prefix` in a sorted registry array, or -1. */
-function findVendor(entries: Float64Array, prefix: number): number {
-  const target = prefix * VENDOR_SLOTS;
-  let low = 0;
-  let high = entries.length;
-  while (low < high) { // first entry >= target
+/**
+ * Locates the sections from the header: the lines after the token line hold as many records of
+ * the widths as `# format: 2, lines: …` says, and the names follow them. Reads the header and
+ * checks that a newline ends each of those lines, nothing more. Throws `SyntaxError` on a table
+ * of another format or shape: a build defect the tests catch, not bad input.
+ */
+function readLayout(text: string): OuiLayout {
+  const tokenLine = text.indexOf(`\n${TOKEN_MARK}\t`) + 1;
+  if (tokenLine <= 0) throw new SyntaxError("Cannot read the OUI table: no token line");
+  const header = text.slice(0, tokenLine);
+  const field = (key: string) => new RegExp(`^# ${key}: (.*)$`, "m").exec(header)?.[1].trim();
+  const format = field("format") ?? "";
+  const listed = /^2, lines: (.*)$/.exec(format)?.[1].split(", ") ?? [];
+  let at = text.indexOf("\n", tokenLine) + 1;
+  const lines = LINES.map(({ label, width }, i) => {
+    const count = Number(listed[i]?.match(`^${label} (\\d+) x ${width}$`)?.[1] ?? NaN);
+    const line = { at, count, keyWidth: width - NAME_WIDTH };
+    at += count * width + 1;
+    if (!(count >= 0) || text.charCodeAt(at - 1) !== 0x0a) {
+      throw new SyntaxError(`Cannot read the OUI table: ${label} line is not as "${format}" says`);
+    }
+    return line;
+  });
+  if (listed.length !== LINES.length || lines[0].count !== (1 << (24 - BUCKET_BITS)) + 1) {
+    throw new SyntaxError(`Cannot read the OUI table: format "${format}" is not this one`);
+  }
+  const info = {
+    source: field("source") ?? "unknown",
+    version: field("version") ?? "unknown",
+    prefixes: Number(/^\d+/.exec(field("prefixes") ?? "")?.[0] ?? 0),
+  };
+  const [index, mal, mam, mas] = lines;
+  return { text, indexAt: index.at, mal, mam, mas, namesAt: at, tokensAt: tokenLine + 2, info };
+}
+
+/**
+ * Bisects records `[low, high)` of a line for a key in `[target, target + span)`: the index of
+ * the record's first char in the table, or -1.
+ */
+function findRecord(
+  text: string,
+  line: RecordLine,
+  low: number,
+  high: number,
+  target: number,
+  span: number,
+): number {
+  const width = line.keyWidth + NAME_WIDTH;
+  const end = high;
+  while (low < high) { // first record with key >= target
     const mid = (low + high) >>> 1;
-    if (entries[mid] < target) low = mid + 1;
+    if (decodeNumber(text, line.at + mid * width, line.keyWidth) < target) low = mid + 1;
     else high = mid;
   }
-  return low < entries.length && entries[low] < target + VENDOR_SLOTS ? entries[low] - target : -1;
+  if (low === end) return -1;
+  const at = line.at + low * width;
+  return decodeNumber(text, at, line.keyWidth) < target + span ? at : -1;
+}
+
+/** The name offset of the record keyed `prefix` in an MA-M or MA-S line, or -1. */
+function findName(text: string, line: RecordLine, prefix: number): number {
+  const at = findRecord(text, line, 0, line.count, prefix, 1);
+  return at < 0 ? -1 : decodeNumber(text, at + line.keyWidth, NAME_WIDTH);
+}
+
+/**
+ * The base-94 number in the `width` (at least 2) chars from `at`. The first two digits are
+ * unrolled by hand: an MA-L key is just those, and V8 does not unroll the loop, with which the
+ * bisections took about twice as long.
+ */
+function decodeNumber(text: string, at: number, width: number): number {
+  let value = (text.charCodeAt(at) - DIGIT_ZERO) * DIGIT_BASE + text.charCodeAt(at + 1) -
+    DIGIT_ZERO;
+  for (let i = at + 2; i < at + width; i++) {
+    value = value * DIGIT_BASE + text.charCodeAt(i) - DIGIT_ZERO;
+  }
+  return value;
+}
+
+/** The vendor name at `offset` in the name lines, decoded once and remembered. */
+function vendorName(t: OuiLayout, offset: number): string {
+  let name = names.get(offset);
+  if (name === undefined) {
+    const at = t.namesAt + offset;
+    name = unescapeName(expandTokens(t, t.text.slice(at, t.text.indexOf("\n", at))));
+    names.set(offset, name);
+  }
+  return name;
+}
+
+function expandTokens(t: OuiLayout, encoded: string): string {
+  let at = encoded.indexOf(TOKEN_MARK);
+  if (at < 0) return encoded;
+  // 94 short strings, split once from the token line when a name first needs one
+  tokens ??= t.text.slice(t.tokensAt, t.text.indexOf("\n", t.tokensAt)).split("\t");
+  let out = "";
+  let from = 0;
+  for (; at >= 0; at = encoded.indexOf(TOKEN_MARK, from)) {
+    // a reference to a token the table lacks reads as itself rather than throw mid-lookup
+    const token = tokens[encoded.charCodeAt(at + 1) - DIGIT_ZERO];
+    out += encoded.slice(from, at) + (token ?? encoded.slice(at, at + 2));
+    from = at + 2;
+  }
+  return out + encoded.slice(from);
+}
+
+/** Turns each `^` + 4 hex digits back into its UTF-16 code unit. */
+function unescapeName(escaped: string): string {
+  let at = escaped.indexOf(ESCAPE_MARK);
+  if (at < 0) return escaped;
+  let out = "";
+  let from = 0;
+  for (; at >= 0; at = escaped.indexOf(ESCAPE_MARK, from)) {
+    const code = parseInt(escaped.slice(at + 1, at + 5), 16);
+    out += escaped.slice(from, at) + String.fromCharCode(code);
+    from = at + 5;
+  }
+  return out + escaped.slice(from);
 }
 
 /**
@@ -185,93 +340,10 @@ function parseMac(mac: string): number {
   return high * TWO_24 + low;
 }
 
-/**
- * Parses the table text (format in `scripts/make_oui_table.ts`). One pass with `indexOf` and
- * `charCodeAt`: splitting 30,000 lines into fields allocated enough strings to take most of the
- * first call. Names keep their token references until a lookup returns them. Throws
- * `SyntaxError` with the line number on a malformed table: a build defect the tests catch, not
- * bad input.
- */
-function parseOuiTable(text: string): OuiIndex {
-  const packed: number[][] = [[], [], []];
-  const names: string[] = [];
-  const header = new Map<string, string>();
-  let tokens: string[] = [];
-  let line = 0;
-  for (let at = 0; at < text.length;) {
-    line++;
-    let end = text.indexOf("\n", at);
-    if (end < 0) end = text.length;
-    const tab = text.indexOf("\t", at);
-    if (text.charCodeAt(at) === 0x23) { // "#": a comment, some of them "key: value"
-      const colon = text.indexOf(":", at);
-      if (colon > 0 && colon < end) {
-        header.set(text.slice(at + 1, colon).trim(), text.slice(colon + 1, end).trim());
-      }
-    } else if (tab < 0 || tab > end) {
-      if (end > at) throw new SyntaxError(`Cannot parse OUI table line ${line}: no tab`);
-    } else if (tab === at + 1 && text[at] === TOKEN_MARK) {
-      tokens = text.slice(tab + 1, end).split("\t");
-    } else {
-      const vendor = names.push(text.slice(at, tab)) - 1;
-      if (vendor >= VENDOR_SLOTS) throw new SyntaxError(`Too many OUI table vendors: ${vendor}`);
-      for (let registry = 0, pos = tab + 1; pos < end; registry++, pos++) {
-        const width = CODE_WIDTHS[registry];
-        if (width === undefined) throw new SyntaxError(`Cannot parse OUI table line ${line}: tabs`);
-        for (; pos < end && text.charCodeAt(pos) !== 0x09; pos += width) {
-          const prefix = decodeNumber(text, pos, Math.min(width, end - pos), line);
-          packed[registry].push(prefix * VENDOR_SLOTS + vendor);
-        }
-      }
-    }
-    at = end + 1;
-  }
-  const [mal, mam, mas] = packed.map((entries) => new Float64Array(entries).sort());
-  const info = {
-    source: header.get("source") ?? "unknown",
-    version: header.get("version") ?? "unknown",
-    prefixes: mal.length + mam.length + mas.length,
-  };
-  return { mal, mam, mas, names, expanded: new Array(names.length), tokens, info };
-}
-
-/** The vendor name at `vendor`, its token references expanded once and remembered. */
-function vendorName(index: OuiIndex, vendor: number): string {
-  return index.expanded[vendor] ??= expandTokens(index.names[vendor], index.tokens);
-}
-
-function expandTokens(encoded: string, tokens: string[]): string {
-  let at = encoded.indexOf(TOKEN_MARK);
-  if (at < 0) return encoded;
-  let out = "";
-  let from = 0;
-  for (; at >= 0; at = encoded.indexOf(TOKEN_MARK, from)) {
-    const code = encoded.charCodeAt(at + 1);
-    // a reference to a token the table lacks reads as itself rather than throw mid-lookup
-    const token = code < 128 ? tokens[CODE_VALUE[code]] : undefined;
-    out += encoded.slice(from, at) + (token ?? encoded.slice(at, at + 2));
-    from = at + 2;
-  }
-  return out + encoded.slice(from);
-}
-
-function decodeNumber(text: string, at: number, width: number, line: number): number {
-  let value = 0;
-  for (let i = at; i < at + width; i++) {
-    const code = text.charCodeAt(i);
-    const digit = code < 128 ? CODE_VALUE[code] : -1;
-    if (digit < 0) {
-      throw new SyntaxError(`Cannot parse OUI table line ${line}: bad prefix digit "${text[i]}"`);
-    }
-    value = value * 64 + digit;
-  }
-  return value;
-}
-
-/** A char-code → digit value table for the given digit strings (all map to 0, 1, 2, …). */
-function digitValues(...alphabets: string[]): Int8Array {
+/** A char-code → hex digit value table, either case (-1: none). */
+function hexValues(): Int8Array {
   const values = new Int8Array(128).fill(-1);
-  for (const alphabet of alphabets) {
+  for (const alphabet of ["0123456789abcdef", "0123456789ABCDEF"]) {
     for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i;
   }
   return values;

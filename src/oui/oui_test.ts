@@ -27,6 +27,72 @@ Deno.test("ouiVendor prefers the longest registered prefix: MA-S, then MA-M, the
   assert.equal(ouiVendor("10:06:48:f0:00:00"), "IEEE Registration Authority");
 });
 
+Deno.test("ouiVendor decodes names the table stores escaped outside ASCII", () => {
+  // the table is pure ASCII, so V8 holds it one byte a char; "^" + 4 hex digits is a code unit
+  assert.match(table, /^[\t\n\x20-\x7e]*$/);
+  assert.ok(table.includes("BSH Hausger^00e4te"), "ä escaped as ^00e4");
+  assert.ok(table.includes("^ff0c"), "， (fullwidth comma) escaped as ^ff0c");
+  for (const mac of ["94:27:70:00:00:01", "38:b4:d3:ff:ff:ff", "74:5d:43:12:34:56"]) {
+    assert.equal(ouiVendor(mac), "BSH Hausgeräte GmbH", mac);
+  }
+  assert.equal(ouiVendor("08:ea:40:00:00:01"), "SHENZHEN BILIAN ELECTRONIC CO.，LTD");
+  assert.equal(ouiVendor("20:32:33:00:00:01"), "SHENZHEN BILIAN ELECTRONIC CO.，LTD");
+  // an MA-M name, under a prefix the MA-L registry lacks
+  assert.equal(ouiVendor("1c:87:79:2a:bc:de"), "SMARTMOVT TECHNOLOGY Co.， LTD");
+});
+
+// The records around each end of each registry and of a few blocks, from oui-data 2.1.9: the
+// bisections' edges, the MA-L index's buckets (12-bit) and the MA-M/MA-S marks on MA-L records.
+Deno.test("ouiVendor is exact at the first and last record of each registry and block", () => {
+  const cases: [string, string | null][] = [
+    // MA-L: first and last records, a bucket's last and the next one's first
+    ["00:00:00:00:00:00", "XEROX CORPORATION"],
+    ["fc:ff:a9:ff:ff:ff", null],
+    ["fc:ff:aa:ff:ff:ff", "IEEE Registration Authority"],
+    ["fc:ff:ab:00:00:00", null],
+    ["00:0f:fe:ff:ff:ff", "G-PRO COMPUTER"],
+    ["00:0f:ff:ff:ff:ff", "Control4"],
+    ["00:10:00:00:00:00", "CABLE TELEVISION LABORATORIES, INC."],
+    ["10:00:00:00:00:00", "Private"],
+    // MA-M: first and last blocks, with their neighbours
+    ["00:55:d9:ff:ff:ff", null],
+    ["00:55:da:00:00:00", "Shinko Technos co.,ltd."],
+    ["00:55:da:0f:ff:ff", "Shinko Technos co.,ltd."],
+    ["00:55:da:10:00:00", "KoolPOS Inc."],
+    ["fc:e4:98:df:ff:ff", "Infinity Electronics Ltd"],
+    ["fc:e4:98:e0:00:00", "TIH Microelectronics Technology Co. Ltd."],
+    ["fc:e4:98:ef:ff:ff", "TIH Microelectronics Technology Co. Ltd."],
+    ["fc:e4:98:f0:00:00", "IEEE Registration Authority"],
+    // an MA-M block between unsold ones: just below and above is the IEEE's MA-L
+    ["ec:ba:33:ff:ff:ff", null],
+    ["ec:ba:34:1f:ff:ff", "IEEE Registration Authority"],
+    ["ec:ba:34:20:00:00", "Safety electronic technology(huizhou) Co.,Ltd"],
+    ["ec:ba:34:2f:ff:ff", "Safety electronic technology(huizhou) Co.,Ltd"],
+    ["ec:ba:34:30:00:00", "IEEE Registration Authority"],
+    ["ec:ba:35:00:00:00", null],
+    // MA-S: first and last blocks, and one between unsold ones
+    ["00:1b:c4:ff:ff:ff", "Ultratec, Inc."],
+    ["00:1b:c5:00:00:00", "Converging Systems Inc."],
+    ["00:1b:c5:00:0f:ff", "Converging Systems Inc."],
+    ["00:1b:c5:00:10:00", "OpenRB.com, Direct SIA"],
+    ["8c:1f:64:ff:bf:ff", "Taicang T&W Electronics"],
+    ["8c:1f:64:ff:c0:00", "Invendis Technologies India Pvt Ltd"],
+    ["8c:1f:64:ff:cf:ff", "Invendis Technologies India Pvt Ltd"],
+    ["8c:1f:64:ff:d0:00", "IEEE Registration Authority"],
+    ["8c:1f:65:00:00:00", null],
+    ["8c:1f:64:00:2f:ff", "IEEE Registration Authority"],
+    ["8c:1f:64:00:30:00", "Brighten Controls LLP"],
+    ["8c:1f:64:00:3f:ff", "Brighten Controls LLP"],
+    ["8c:1f:64:00:40:00", "IEEE Registration Authority"],
+    // MA-M blocks under a prefix the MA-L registry lacks: an unsold block has no vendor
+    ["1c:87:74:00:00:00", "Philips Personal Health Solutions"],
+    ["1c:87:74:ef:ff:ff", "Quest Integrity"],
+    ["1c:87:74:f0:00:00", null],
+    ["1c:87:73:ff:ff:ff", null],
+  ];
+  for (const [mac, expected] of cases) assert.equal(ouiVendor(mac), expected, mac);
+});
+
 Deno.test("ouiVendor accepts the four MAC spellings in any case", () => {
   for (
     const mac of [
