@@ -8,7 +8,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { embeddedMigrations } from "../../src/migrate/mod.ts";
-import { closeForCopy, openAtVersion } from "./fixtures.ts";
+import { closeForCopy, openAtVersion, withoutIndexes } from "./fixtures.ts";
 import { measureProcess, type Usage } from "./collect_rss.ts";
 import {
   type Context,
@@ -44,23 +44,6 @@ export const PEER_SQL =
   `coalesce(s.channel, n.channel), coalesce(s.frequency, n.frequency), s.gps_lat, s.gps_lon, ` +
   `s.gps_alt, s.gps_accuracy FROM wifi_sightings AS s JOIN wifi_networks AS n ON n.id = s.network_id ` +
   `ORDER BY s.seen_at, s.id`;
-
-/** Runs `sql` with the table's indexes dropped first and recreated from their own SQL after. */
-function withoutIndexes(db: DatabaseSync, table: string, sql: string): void {
-  const indexes = db.prepare(
-    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-  ).all(table) as { name: string; sql: string }[];
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    for (const { name } of indexes) db.exec(`DROP INDEX "${name}"`);
-    db.exec(sql);
-    for (const { sql } of indexes) db.exec(sql);
-    db.exec("COMMIT");
-  } catch (error) {
-    if (db.isTransaction) db.exec("ROLLBACK");
-    throw error;
-  }
-}
 
 /**
  * Fills an empty latest-version database with `networks` networks and `sightings` sightings, all

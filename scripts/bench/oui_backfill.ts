@@ -10,7 +10,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../../src/db/open.ts";
 import { embeddedMigrations } from "../../src/migrate/mod.ts";
 import { ouiVendor } from "../../src/oui/mod.ts";
-import { closeForCopy, openAtVersion } from "./fixtures.ts";
+import { closeForCopy, insertNetworksSql, openAtVersion, withoutIndexes } from "./fixtures.ts";
 import { Rng } from "./iw_gen.ts";
 import {
   type Context,
@@ -61,61 +61,23 @@ export function samplePrefixes(registered: number, unregistered: number, seed = 
  */
 export function fillBackfillNetworks(db: DatabaseSync, rows: number): void {
   const prefixes = samplePrefixes(REGISTERED, UNREGISTERED);
-  const indexes = db.prepare(
-    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'wifi_networks' AND sql IS NOT NULL",
-  ).all() as { name: string; sql: string }[];
   db.exec("CREATE TEMP TABLE bench_prefix (k INTEGER PRIMARY KEY, prefix TEXT NOT NULL)");
   const insert = db.prepare("INSERT INTO bench_prefix (k, prefix) VALUES (?, ?)");
   prefixes.forEach((p, k) => insert.run(k, p));
-  db.exec("BEGIN IMMEDIATE");
+  const sampled = (k: string) => `(SELECT prefix FROM bench_prefix WHERE k = ${k})`;
   try {
-    for (const { name } of indexes) db.exec(`DROP INDEX "${name}"`);
-    db.exec(`
-      INSERT INTO wifi_networks (bssid, ssid, frequency, signal_strength, encryption, channel,
-        vendor, first_seen, last_seen, gps_lat, gps_lon, gps_accuracy, created_at)
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}),
-      g AS (
-        SELECT i,
-          (i * 10368889) & 16777215 AS low,
-          CASE WHEN i % 10 < 6 THEN (i * 7919) % ${REGISTERED}
-            WHEN i % 10 = 6 THEN ${REGISTERED} + (i * 31) % ${UNREGISTERED}
-            ELSE -1 END AS k,
-          CASE WHEN i % 5 < 3 THEN 1 + (i * 7) % 13 ELSE 36 + 4 * ((i * 3) % 8) END AS ch,
-          1767225600 + (i * 7919) % 7776000 AS t0
-        FROM n
-      )
-      SELECT
-        printf('%s:%02x:%02x:%02x',
-          CASE WHEN k >= 0 THEN (SELECT prefix FROM bench_prefix WHERE bench_prefix.k = g.k)
-            ELSE printf('%02x:%02x:%02x', ((i * 131) & 240) | (2 + 4 * (i % 4)),
-              (i * 2654435761 >> 8) & 255, (i * 40503 >> 4) & 255) END,
-          low >> 16, (low >> 8) & 255, low & 255),
-        CASE WHEN i % 20 = 0 THEN NULL
-          WHEN i % 7 = 0 THEN printf('Vodafone-%04X', i % 65536)
-          WHEN i % 7 = 1 THEN printf('FRITZ!Box 7590 %s', char(65 + i % 26, 65 + (i / 26) % 26))
-          WHEN i % 7 = 2 THEN printf('TP-Link_%04X', (i * 31) % 65536)
-          WHEN i % 7 = 3 THEN 'eduroam'
-          WHEN i % 7 = 4 THEN printf('Café ☕ %d', i % 100)
-          ELSE printf('HomeNet-%d', i) END,
-        CASE WHEN ch <= 14 THEN 2407 + 5 * ch ELSE 5000 + 5 * ch END,
-        -30 - (i * 37) % 65,
-        CASE i % 10 WHEN 0 THEN 'WPA3-SAE/WPA2-PSK' WHEN 1 THEN 'Open' WHEN 2 THEN 'WPA2-EAP'
-          WHEN 3 THEN 'WPA2-PSK/WPA-PSK' WHEN 4 THEN 'WEP' WHEN 5 THEN 'WPA3-SAE'
-          ELSE 'WPA2-PSK' END,
-        ch,
-        NULL,
-        strftime('%Y-%m-%dT%H:%M:%fZ', t0, 'unixepoch'),
-        strftime('%Y-%m-%dT%H:%M:%fZ', t0 + (i * 13) % 86400, 'unixepoch'),
-        CASE WHEN i % 50 = 0 THEN NULL ELSE 52.15 + ((i * 7) % 10000) * 0.00001 END,
-        CASE WHEN i % 50 = 0 THEN NULL ELSE 0.08 + ((i * 11) % 10000) * 0.00001 END,
-        CASE WHEN i % 50 = 0 THEN NULL ELSE 2.5 + (i % 40) * 0.5 END,
-        strftime('%Y-%m-%d %H:%M:%S', t0, 'unixepoch')
-      FROM g`);
-    for (const { sql } of indexes) db.exec(sql);
-    db.exec("COMMIT");
-  } catch (error) {
-    if (db.isTransaction) db.exec("ROLLBACK");
-    throw error;
+    withoutIndexes(
+      db,
+      "wifi_networks",
+      insertNetworksSql(rows, {
+        prefix: `CASE WHEN i % 10 < 6 THEN ${sampled(`(i * 7919) % ${REGISTERED}`)}
+          WHEN i % 10 = 6 THEN ${sampled(`${REGISTERED} + (i * 31) % ${UNREGISTERED}`)}
+          ELSE printf('%02x:%02x:%02x', ((i * 131) & 240) | (2 + 4 * (i % 4)),
+            (i * 2654435761 >> 8) & 255, (i * 40503 >> 4) & 255) END`,
+        encryption5: "'WPA3-SAE'",
+        vendor: "NULL",
+      }),
+    );
   } finally {
     db.exec("DROP TABLE temp.bench_prefix");
   }
