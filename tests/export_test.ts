@@ -806,3 +806,63 @@ Deno.test("progress only on a terminal, cleared before the summary; write errors
   assert.equal(closed.code, ExitCode.runtime);
   assert.equal(closed.stderr, "piwardrive: Cannot write the export: the reader closed the pipe\n");
 });
+
+Deno.test("export writes blocks of 64 KB: long chunks and characters across block ends arrive whole", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/long.db`;
+  const migrated = await cli("--db", path, "migrate");
+  assert.equal(migrated.code, 0, migrated.stderr);
+  const db = new DatabaseSync(path);
+  // Five times a block in one record, with 2- and 4-byte characters (a surrogate pair in JS).
+  const long = 'é📡,"x'.repeat(40_000);
+  db.prepare("INSERT INTO wifi_networks (bssid, ssid) VALUES ('02:00:00:00:00:01', 'short')").run();
+  const sighting = db.prepare(
+    "INSERT INTO wifi_sightings (network_id, seen_at, ssid, gps_lat, gps_lon) VALUES (1, ?, ?, 52.5, 13.4)",
+  );
+  for (let i = 0; i < 900; i++) sighting.run(DAY1(0), null); // in id order, ties on time
+  for (const i of [0, 1, 450, 899]) {
+    db.prepare("UPDATE wifi_sightings SET ssid = ? WHERE id = ?").run(long + i, i + 1);
+  }
+  db.close();
+  const capture = (most: number) => {
+    const writes: Uint8Array[] = [];
+    const stdout: ByteWriter = {
+      write: (bytes) => {
+        // A copy: the writer's block is reused once the write resolves.
+        writes.push(bytes.slice(0, most));
+        return Promise.resolve(Math.min(most, bytes.length));
+      },
+    };
+    return { writes, stdout };
+  };
+  const whole = capture(Infinity);
+  const result = await runWith(
+    { stdout: whole.stdout },
+    "--db",
+    path,
+    "export",
+    "--format",
+    "wigle",
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const sizes = whole.writes.map((w) => w.length);
+  assert(sizes.slice(0, -1).every((n) => n > 65536 - 4 && n <= 65536), `${sizes}`);
+  assert(sizes.at(-1)! <= 65536);
+  const text = new TextDecoder("utf-8", { fatal: true }).decode(concat(whole.writes));
+  const names = csvRows(text, 2).map((r) => r.SSID);
+  assert.equal(names.length, 900);
+  assert.deepEqual(
+    names.map((n, i) => n === long + i),
+    names.map((_, i) => [0, 1, 450, 899].includes(i)),
+  );
+  // A writer taking a few bytes at a time gets the same bytes.
+  const trickle = capture(1000);
+  await runWith({ stdout: trickle.stdout }, "--db", path, "export", "--format", "wigle");
+  assert.deepEqual(concat(trickle.writes), concat(whole.writes));
+});
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+  return bytes;
+}

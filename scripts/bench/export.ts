@@ -35,8 +35,10 @@ export const T0_MS = Date.UTC(2026, 10, 1, 10, 0, 0);
 export const WIGLE_HEADER_LINES = 2;
 
 /**
- * The export's wifi-sightings SELECT (`src/export/query.ts`, `SQL.wifiSightings` with no filter):
- * the same 15 columns, the same join, the same order. The peer prints it with `sqlite3 -csv`.
+ * What the export reads for WiFi sightings (`src/export/query.ts`, `SQL.wifi`, no filter), as one
+ * SELECT: each sighting joined to its network, the 15 values a point carries, in the export's
+ * order. (The export itself reads a network's own fields once, not per sighting.) The peer prints
+ * it with `sqlite3 -csv`.
  */
 export const PEER_SQL =
   `SELECT n.bssid, CASE WHEN instr(coalesce(s.ssid, n.ssid), char(0)) THEN CAST(coalesce(s.ssid, n.ssid) AS BLOB) ELSE coalesce(s.ssid, n.ssid) END, ` +

@@ -24,39 +24,65 @@ import {
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 
-/** Where bytes go: `Deno.stdout`, an open file, or a test's capture. */
+/**
+ * Where bytes go: `Deno.stdout`, an open file, or a test's capture. The bytes passed to `write`
+ * are reused once its promise settles: a writer that keeps them keeps a copy.
+ */
 export interface ByteWriter {
   write(bytes: Uint8Array): Promise<number>;
 }
 
-const FLUSH_CHARS = 64 * 1024;
+const BLOCK_BYTES = 64 * 1024;
 const PROGRESS_MS = 250;
 const encoder = new TextEncoder();
 
-/** Collects chunks and writes them in ~64 KB blocks; an interrupt is noticed at each block. */
+/**
+ * Encodes chunks into one reused 64 KB block and writes it when full (no string joining, no
+ * buffer per block); an interrupt is noticed at each block.
+ */
 class BufferedWriter {
   readonly #writer: ByteWriter;
   readonly #signal: AbortSignal;
-  #parts: string[] = [];
-  #chars = 0;
+  readonly #block = new Uint8Array(BLOCK_BYTES);
+  #used = 0;
+  /** The end of a chunk that did not fit: encoded once the block is written. */
+  #rest = "";
 
   constructor(writer: ByteWriter, signal: AbortSignal) {
     this.#writer = writer;
     this.#signal = signal;
   }
 
-  /** Buffers `text`; true when a block is full and the caller should `flush()`. */
+  /** Buffers `text`; true when the block is full and the caller should `flush()`. */
   push(text: string): boolean {
-    this.#parts.push(text);
-    this.#chars += text.length;
-    return this.#chars >= FLUSH_CHARS;
+    const { read, written } = encoder.encodeInto(text, this.#block.subarray(this.#used));
+    this.#used += written;
+    if (read === text.length) return false;
+    this.#rest = text.slice(read);
+    return true;
   }
 
+  /** Writes the full block, then buffers what did not fit (writing again while it fills blocks). */
   async flush(): Promise<void> {
+    do await this.#write(); while (this.push(this.#takeRest()));
+  }
+
+  /** Writes everything buffered. */
+  async end(): Promise<void> {
+    await this.flush();
+    await this.#write();
+  }
+
+  #takeRest(): string {
+    const rest = this.#rest;
+    this.#rest = "";
+    return rest;
+  }
+
+  async #write(): Promise<void> {
     if (this.#signal.aborted) throw new PiwardriveError("Export interrupted");
-    let bytes = encoder.encode(this.#parts.join(""));
-    this.#parts = [];
-    this.#chars = 0;
+    let bytes = this.#block.subarray(0, this.#used);
+    this.#used = 0;
     try {
       while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
     } catch (error) {
@@ -218,7 +244,7 @@ async function drain(
   try {
     let next = chunks.next();
     for (; !next.done; next = chunks.next()) if (out.push(next.value)) await out.flush();
-    await out.flush();
+    await out.end();
     return next.value;
   } finally {
     db.exec("COMMIT");

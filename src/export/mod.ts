@@ -62,8 +62,9 @@ export interface ExportResult {
 }
 
 /**
- * `format` from `source` as a stream of text chunks (a row, a placemark, a point each); the
- * generator's return value is what the format adds to `source.counts`.
+ * `format` from `source` as a stream of text chunks (a CSV row, a placemark, a point each; WiGLE
+ * rows a few hundred at a time); the generator's return value is what the format adds to
+ * `source.counts`.
  *
  * @example
  * ```ts

@@ -1,11 +1,11 @@
 /**
  * What every export format reads: points (sightings, or one per network/device) and the GPS
  * track, read from SQLite in pages of a few hundred rows (keyset pagination on the sort key) so
- * memory does not grow with the database, after the filters (kind, time window, exclusion zones) and the position rule: a row
- * without a valid position — none, out of range, or exactly (0,0), which is "no fix" — is
- * skipped and counted, never written at a made-up place.
+ * memory does not grow with the database, after the filters (kind, time window, exclusion
+ * zones) and the position rule: a row without a valid position — none, out of range, or exactly
+ * (0,0), which is "no fix" — is skipped and counted, never written at a made-up place.
  */
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 
 export type DeviceKind = "wifi" | "bluetooth";
 
@@ -86,9 +86,6 @@ const PROGRESS_EVERY = 4096;
 // a page of 4,096 rows was promoted to the old space and made the export three times slower.
 const PAGE_ROWS = 256;
 
-const POINT_COLUMNS = (c: Record<string, string>) =>
-  Object.entries(c).map(([alias, sql]) => `${sql} AS "${alias}"`).join(", ");
-
 // node:sqlite cuts TEXT at the first NUL, and an SSID or device name may hold one: such a value
 // is read as bytes and decoded (invalid UTF-8 becomes U+FFFD). Only those: decoding every name
 // would cost a third of the export's time.
@@ -96,103 +93,151 @@ const NAME = (sql: string) =>
   `CASE WHEN instr(${sql}, char(0)) THEN CAST(${sql} AS BLOB) ELSE ${sql} END`;
 const NAME_DECODER = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
+/** A name read through `NAME`: text, or the bytes of one holding NUL, decoded. */
+function nameText(value: unknown): string | null {
+  return value instanceof Uint8Array ? NAME_DECODER.decode(value) : value as string | null;
+}
+
+/** What a network or device gives each of its points. */
+interface Owner {
+  id: string;
+  name: string | null;
+  encryption: string | null;
+  deviceType: string | null;
+  manufacturer: string | null;
+  firstSeen: string | null;
+  lastSeen: string | null;
+}
+
+/**
+ * How points are read. Each value node:sqlite hands over costs time (a string most, a NULL too),
+ * so a page row holds only what varies by point, in this order: `ownerId, name, seenAt,
+ * signalDbm, channel, freqMhz, lat, lon, altM, accuracyM` (`name` NULL when it is the owner's);
+ * what a network or device gives all its points (`Owner`, in that order) is read once per owner.
+ * Reading sightings so takes about 30 % less time.
+ */
 const SQL = {
-  wifiSightings: {
-    select: `SELECT ${
-      POINT_COLUMNS({
-        id: "n.bssid",
-        name: NAME("coalesce(s.ssid, n.ssid)"),
-        encryption: "n.encryption",
-        deviceType: "NULL",
-        manufacturer: "NULL",
-        seenAt: "s.seen_at",
-        firstSeen: "n.first_seen",
-        lastSeen: "n.last_seen",
-        signalDbm: "s.signal_dbm",
-        channel: "coalesce(s.channel, n.channel)",
-        freqMhz: "coalesce(s.frequency, n.frequency)",
-        lat: "s.gps_lat",
-        lon: "s.gps_lon",
-        altM: "s.gps_alt",
-        accuracyM: "s.gps_accuracy",
-      })
-    } FROM wifi_sightings AS s JOIN wifi_networks AS n ON n.id = s.network_id`,
-    order: "s.seen_at, s.id",
+  wifi: {
+    owners: `SELECT id, bssid, ${
+      NAME("ssid")
+    }, encryption, NULL, NULL, first_seen, last_seen FROM wifi_networks`,
+    sightings: {
+      columns: [
+        "s.network_id",
+        `CASE WHEN s.ssid IS NULL OR s.ssid IS n.ssid THEN NULL ELSE ${NAME("s.ssid")} END`,
+        "s.seen_at",
+        "s.signal_dbm",
+        "coalesce(s.channel, n.channel)",
+        "coalesce(s.frequency, n.frequency)",
+        "s.gps_lat",
+        "s.gps_lon",
+        "s.gps_alt",
+        "s.gps_accuracy",
+      ],
+      from: "wifi_sightings AS s JOIN wifi_networks AS n ON n.id = s.network_id",
+      keys: ["s.seen_at", "s.id"],
+    },
+    best: {
+      columns: [
+        "id",
+        "NULL",
+        "NULL",
+        "signal_strength",
+        "channel",
+        "frequency",
+        "gps_lat",
+        "gps_lon",
+        "NULL",
+        "gps_accuracy",
+      ],
+      from: "wifi_networks",
+      keys: ["id"],
+    },
   },
-  bluetoothSightings: {
-    select: `SELECT ${
-      POINT_COLUMNS({
-        id: "d.address",
-        name: NAME("coalesce(s.name, d.name)"),
-        encryption: "NULL",
-        deviceType: "d.device_type",
-        manufacturer: "d.manufacturer",
-        seenAt: "s.seen_at",
-        firstSeen: "d.first_seen",
-        lastSeen: "d.last_seen",
-        signalDbm: "s.rssi_dbm",
-        channel: "NULL",
-        freqMhz: "NULL",
-        lat: "s.gps_lat",
-        lon: "s.gps_lon",
-        altM: "s.gps_alt",
-        accuracyM: "s.gps_accuracy",
-      })
-    } FROM bluetooth_sightings AS s JOIN bluetooth_devices AS d ON d.id = s.device_id`,
-    order: "s.seen_at, s.id",
-  },
-  wifiBest: {
-    select: `SELECT ${
-      POINT_COLUMNS({
-        id: "bssid",
-        name: NAME("ssid"),
-        encryption: "encryption",
-        deviceType: "NULL",
-        manufacturer: "NULL",
-        seenAt: "NULL",
-        firstSeen: "first_seen",
-        lastSeen: "last_seen",
-        signalDbm: "signal_strength",
-        channel: "channel",
-        freqMhz: "frequency",
-        lat: "gps_lat",
-        lon: "gps_lon",
-        altM: "NULL",
-        accuracyM: "gps_accuracy",
-      })
-    } FROM wifi_networks`,
-    order: "id",
-  },
-  bluetoothBest: {
-    select: `SELECT ${
-      POINT_COLUMNS({
-        id: "address",
-        name: NAME("name"),
-        encryption: "NULL",
-        deviceType: "device_type",
-        manufacturer: "manufacturer",
-        seenAt: "NULL",
-        firstSeen: "first_seen",
-        lastSeen: "last_seen",
-        signalDbm: "rssi",
-        channel: "NULL",
-        freqMhz: "NULL",
-        lat: "gps_lat",
-        lon: "gps_lon",
-        altM: "NULL",
-        accuracyM: "gps_accuracy",
-      })
-    } FROM bluetooth_devices`,
-    order: "id",
+  bluetooth: {
+    owners: `SELECT id, address, ${
+      NAME("name")
+    }, NULL, device_type, manufacturer, first_seen, last_seen FROM bluetooth_devices`,
+    sightings: {
+      columns: [
+        "s.device_id",
+        `CASE WHEN s.name IS NULL OR s.name IS d.name THEN NULL ELSE ${NAME("s.name")} END`,
+        "s.seen_at",
+        "s.rssi_dbm",
+        "NULL",
+        "NULL",
+        "s.gps_lat",
+        "s.gps_lon",
+        "s.gps_alt",
+        "s.gps_accuracy",
+      ],
+      from: "bluetooth_sightings AS s JOIN bluetooth_devices AS d ON d.id = s.device_id",
+      keys: ["s.seen_at", "s.id"],
+    },
+    best: {
+      columns: [
+        "id",
+        "NULL",
+        "NULL",
+        "rssi",
+        "NULL",
+        "NULL",
+        "gps_lat",
+        "gps_lon",
+        "NULL",
+        "gps_accuracy",
+      ],
+      from: "bluetooth_devices",
+      keys: ["id"],
+    },
   },
 };
 
-type RawPoint = Omit<ExportPoint, "kind" | "name" | "lat" | "lon"> & {
-  kind?: DeviceKind;
-  name: string | Uint8Array | null;
-  lat: number | null;
-  lon: number | null;
-};
+// A drive sees the same networks tick after tick; keeping no more bounds the memory.
+const OWNERS_KEPT = 4096;
+
+/** Networks or devices by row id, read for a page's points and kept for the next pages. */
+class Owners {
+  readonly #owners = new Map<number, Owner>();
+  readonly #read: StatementSync;
+
+  constructor(db: DatabaseSync, select: string) {
+    this.#read = db.prepare(`${select} WHERE id IN (SELECT value FROM json_each(?))`);
+    setReturnArrays(this.#read);
+  }
+
+  /** Reads the owners of `ids` not kept yet, in one query. */
+  load(ids: readonly number[]): void {
+    let missing = ids.filter((id) => !this.#owners.has(id));
+    if (missing.length === 0) return;
+    if (this.#owners.size + missing.length > OWNERS_KEPT) {
+      // All forgotten at once, and all of this page's read again.
+      this.#owners.clear();
+      missing = [...ids];
+    }
+    for (const r of this.#read.all(JSON.stringify(missing)) as unknown as unknown[][]) {
+      this.#owners.set(r[0] as number, {
+        id: r[1] as string,
+        name: nameText(r[2]),
+        encryption: r[3] as string | null,
+        deviceType: r[4] as string | null,
+        manufacturer: r[5] as string | null,
+        firstSeen: r[6] as string | null,
+        lastSeen: r[7] as string | null,
+      });
+    }
+  }
+
+  /** A loaded owner. */
+  get(id: number): Owner {
+    return this.#owners.get(id)!;
+  }
+}
+
+/** Rows as arrays: node:sqlite builds them faster than objects. */
+function setReturnArrays(statement: StatementSync): void {
+  (statement as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(true);
+}
 
 interface RawTrackPoint {
   system_time: string;
@@ -206,8 +251,9 @@ interface RawTrackPoint {
 }
 
 /**
- * The filtered, counted rows of one database. Each generator runs one or two statements and
- * holds one row at a time; run them inside a read transaction for one consistent snapshot.
+ * The filtered, counted rows of one database. Each generator holds a page of rows at a time,
+ * read by a few statements (points: with their networks' or devices' own, read separately); run
+ * them inside a read transaction for one consistent snapshot.
  *
  * @example
  * ```ts
@@ -248,9 +294,7 @@ export class ExportSource {
   *points(query: PointQuery): Generator<ExportPoint> {
     for (const kind of ["wifi", "bluetooth"] as const) {
       if (!this.wants(kind) || (query.kind !== undefined && query.kind !== kind)) continue;
-      const sql = query.best
-        ? (kind === "wifi" ? SQL.wifiBest : SQL.bluetoothBest)
-        : (kind === "wifi" ? SQL.wifiSightings : SQL.bluetoothSightings);
+      const sql = query.best ? SQL[kind].best : SQL[kind].sightings;
       const where: string[] = [];
       const params: SQLInputValue[] = [];
       this.#timeWindow(query.best, where, params);
@@ -258,41 +302,49 @@ export class ExportSource {
         where.push("encryption_type IS ?");
         params.push(query.encryptionType);
       }
-      for (const r of this.#pages(sql.select, where, params, sql.order.split(", "))) {
-        this.#tick();
-        // Columns in POINT_COLUMNS order: id, name, encryption, deviceType, manufacturer, seenAt,
-        // firstSeen, lastSeen, signalDbm, channel, freqMhz, lat, lon, altM, accuracyM.
-        const lat = r[11] as number | null;
-        const lon = r[12] as number | null;
-        if (lat === null || lon === null || !hasPosition(lat, lon)) {
-          this.counts.noPosition++;
-          continue;
+      const owners = new Owners(this.#db, SQL[kind].owners);
+      for (const rows of this.#pages(sql.columns, sql.from, where, params, sql.keys)) {
+        const kept = rows.filter((r) => {
+          this.#tick();
+          // Columns in SQL order: ownerId, name, seenAt, signalDbm, channel, freqMhz, lat, lon…
+          const lat = r[6] as number | null;
+          const lon = r[7] as number | null;
+          if (lat === null || lon === null || !hasPosition(lat, lon)) {
+            this.counts.noPosition++;
+            return false;
+          }
+          if (this.#isExcluded(lat, lon)) {
+            this.counts.excluded++;
+            return false;
+          }
+          return true;
+        });
+        owners.load(kept.map((r) => r[0] as number));
+        for (const r of kept) {
+          const owner = owners.get(r[0] as number);
+          this.counts.written++;
+          // A fresh object of one fixed shape (formatters read it fast), made as it is handed
+          // over: with a page of them alive at once, V8 took to allocating them in the old
+          // space (pretenuring), and the export's memory grew by a third.
+          yield {
+            kind,
+            id: owner.id,
+            name: r[1] === null ? owner.name : nameText(r[1]),
+            encryption: owner.encryption,
+            deviceType: owner.deviceType,
+            manufacturer: owner.manufacturer,
+            seenAt: r[2] as string | null,
+            firstSeen: owner.firstSeen,
+            lastSeen: owner.lastSeen,
+            signalDbm: r[3] as number | null,
+            channel: r[4] as number | null,
+            freqMhz: r[5] as number | null,
+            lat: r[6] as number,
+            lon: r[7] as number,
+            altM: r[8] as number | null,
+            accuracyM: r[9] as number | null,
+          };
         }
-        if (this.#isExcluded(lat, lon)) {
-          this.counts.excluded++;
-          continue;
-        }
-        this.counts.written++;
-        // A fresh object of one fixed shape: formatters read it fast.
-        const name = r[1] as string | Uint8Array | null;
-        yield {
-          kind,
-          id: r[0] as string,
-          name: name instanceof Uint8Array ? NAME_DECODER.decode(name) : name,
-          encryption: r[2] as string | null,
-          deviceType: r[3] as string | null,
-          manufacturer: r[4] as string | null,
-          seenAt: r[5] as string | null,
-          firstSeen: r[6] as string | null,
-          lastSeen: r[7] as string | null,
-          signalDbm: r[8] as number | null,
-          channel: r[9] as number | null,
-          freqMhz: r[10] as number | null,
-          lat,
-          lon,
-          altM: r[13] as number | null,
-          accuracyM: r[14] as number | null,
-        };
       }
     }
   }
@@ -309,8 +361,18 @@ export class ExportSource {
       where.push("system_time < ?");
       params.push(this.#filter.until);
     }
-    const rows = this.#pages(
-      "SELECT system_time, gps_time, gps_time_plausible, lat, lon, alt_m, accuracy_m, speed_mps FROM gps_track",
+    const pages = this.#pages(
+      [
+        "system_time",
+        "gps_time",
+        "gps_time_plausible",
+        "lat",
+        "lon",
+        "alt_m",
+        "accuracy_m",
+        "speed_mps",
+      ],
+      "gps_track",
       where,
       params,
       ["system_time", "id"],
@@ -319,7 +381,7 @@ export class ExportSource {
     let pending: TrackPoint | null = null;
     let open = false;
     let lastMs = NaN;
-    for (const row of rows) {
+    for (const row of pages.flatMap((page) => page)) {
       const [systemTime, gpsTime, plausible, lat, lon, altM, accuracyM, speedMps] = row as [
         string,
         string | null,
@@ -375,36 +437,38 @@ export class ExportSource {
   }
 
   /**
-   * The rows of `select … WHERE where ORDER BY keys`, fetched a page at a time: each page starts
-   * after the last key of the one before. node:sqlite returns a page with `all()` several times
-   * faster than it steps `iterate()` row by row, and a page bounds the memory held.
+   * The rows of `SELECT columns FROM from WHERE where ORDER BY keys`, a page at a time: each page
+   * starts after the last key of the one before (a key not among the columns is added after
+   * them). node:sqlite returns a page with `all()` several times faster than it steps `iterate()`
+   * row by row, and a page bounds the memory held.
    */
   *#pages(
-    select: string,
-    where: string[],
-    params: SQLInputValue[],
-    keys: string[],
-  ): Generator<unknown[]> {
-    // Rows come back as arrays (node:sqlite builds them faster than objects), the sort key last.
-    const from = select.indexOf(" FROM ");
-    const columns = `${select.slice(0, from)}, ${keys.join(", ")}${select.slice(from)}`;
+    columns: readonly string[],
+    from: string,
+    where: readonly string[],
+    params: readonly SQLInputValue[],
+    keys: readonly string[],
+  ): Generator<unknown[][]> {
+    const selected = [...columns];
+    const keyAt = keys.map((k) =>
+      selected.includes(k) ? selected.indexOf(k) : selected.push(k) - 1
+    );
     const after = `(${keys.join(", ")}) > (${keys.map(() => "?").join(", ")})`;
-    const statement = (first: boolean) => {
-      const conditions = first ? where : [...where, after];
+    const statement = (conditions: readonly string[]) => {
       const prepared = this.#db.prepare(
-        `${columns}${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${
-          keys.join(", ")
-        } LIMIT ${PAGE_ROWS}`,
+        `SELECT ${selected.join(", ")} FROM ${from}${
+          conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""
+        } ORDER BY ${keys.join(", ")} LIMIT ${PAGE_ROWS}`,
       );
-      (prepared as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(true);
+      setReturnArrays(prepared);
       return prepared;
     };
-    let rows = statement(true).all(...params) as unknown as unknown[][];
-    const next = statement(false);
+    let rows = statement(where).all(...params) as unknown as unknown[][];
+    const next = statement([...where, after]);
     for (;;) {
       const last = rows.at(-1);
-      const lastKey = last?.slice(last.length - keys.length) as SQLInputValue[];
-      yield* rows;
+      const lastKey = keyAt.map((i) => last?.[i] as SQLInputValue);
+      yield rows;
       if (rows.length < PAGE_ROWS) return;
       rows = next.all(...params, ...lastKey) as unknown as unknown[][];
     }

@@ -249,3 +249,74 @@ Deno.test("ExportSource pages through more rows than a page holds, ties on time 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("ExportSource pages best rows by id: more networks and devices than a page holds, each once", async () => {
+  using m = await migratedDb();
+  // BSSIDs run against the ids, so an order by BSSID would show.
+  m.db.exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1000)
+    INSERT INTO wifi_networks (bssid, ssid, gps_lat, gps_lon)
+    SELECT printf('02:00:00:00:%02x:%02x', (1000 - i) / 256, (1000 - i) % 256), 'n' || i,
+      CASE WHEN i % 100 THEN 52 END, 13 FROM k`);
+  m.db.exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 600)
+    INSERT INTO bluetooth_devices (address, gps_lat, gps_lon)
+    SELECT printf('AA:00:00:00:%02x:%02x', (600 - i) / 256, (600 - i) % 256), 48, 11 FROM k`);
+  const source = new ExportSource(m.db, ALL);
+  const ids = [...source.points({ best: true })].map((p) => p.id);
+  const expected = m.db.prepare(
+    `SELECT bssid AS id FROM wifi_networks WHERE gps_lat IS NOT NULL
+     UNION ALL SELECT * FROM (SELECT address FROM bluetooth_devices ORDER BY id)`,
+  ).all().map((r) => r.id);
+  assert.equal(ids.length, 990 + 600);
+  assert.deepEqual(ids, expected);
+  assert.deepEqual([source.counts.written, source.counts.noPosition], [1590, 10]);
+});
+
+Deno.test("ExportSource.points: each sighting gets its own network's or device's fields and name", async () => {
+  using m = await migratedDb();
+  // 5,000 networks, more than are kept in memory: a network sighted again after many others
+  // is read again. Sightings hop between networks, the first one every tenth time.
+  m.db.exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 5000)
+    INSERT INTO wifi_networks (bssid, ssid, encryption, first_seen, last_seen)
+    SELECT printf('02:00:00:00:%02x:%02x', i / 256, i % 256),
+      CASE i % 5 WHEN 0 THEN NULL WHEN 1 THEN 'nul' || char(0) || i ELSE 'net ' || i END,
+      'WPA2-PSK', printf('2024-06-01T%02d:00:00.000Z', i % 24), '2024-06-02T00:00:00.000Z' FROM k`);
+  m.db.exec(`WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 11999)
+    INSERT INTO wifi_sightings (network_id, seen_at, ssid, gps_lat, gps_lon)
+    SELECT CASE WHEN i % 10 THEN 1 + (i * 7919) % 5000 ELSE 1 END,
+      printf('2026-01-01T00:%02d:%02d.000Z', i / 60 % 60, i % 60), NULL, 52, 0.1 FROM k`);
+  // A sighting's name: none (the network's), the network's, another, with NUL, bytes.
+  m.db.exec(`UPDATE wifi_sightings SET ssid = CASE id % 5 WHEN 1 THEN NULL
+    WHEN 2 THEN (SELECT ssid FROM wifi_networks WHERE id = network_id) WHEN 3 THEN 'other'
+    WHEN 4 THEN 'x' || char(0) || 'y' ELSE x'61ff00' END`);
+  m.db.exec(`INSERT INTO bluetooth_devices (address, name, device_type, manufacturer)
+    VALUES ('AA:00:00:00:00:01', 'tag', 'LE', '76'), ('AA:00:00:00:00:02', NULL, NULL, NULL)`);
+  m.db.exec(`INSERT INTO bluetooth_sightings (device_id, seen_at, name, gps_lat, gps_lon)
+    VALUES (1, '2026-01-01T00:00:00.000Z', NULL, 1, 1), (2, '2026-01-01T00:00:01.000Z', 'x', 1, 1),
+      (1, '2026-01-01T00:00:02.000Z', 'renamed', 1, 1), (1, '2026-01-01T00:00:03.000Z', 'tag', 1, 1)`);
+  // What each point should say, read with one join per kind (bytes decoded as the export does).
+  const text = (v: unknown) => v instanceof Uint8Array ? new TextDecoder().decode(v) : v;
+  const NAME = (sql: string) =>
+    `CASE WHEN instr(${sql}, char(0)) THEN CAST(${sql} AS BLOB) ELSE ${sql} END`;
+  const expected = m.db.prepare(
+    `SELECT * FROM (SELECT n.bssid AS id, ${NAME("coalesce(s.ssid, n.ssid)")} AS name,
+       n.encryption AS encryption, NULL AS deviceType, NULL AS manufacturer,
+       n.first_seen AS firstSeen, n.last_seen AS lastSeen FROM wifi_sightings AS s
+       JOIN wifi_networks AS n ON n.id = s.network_id ORDER BY s.seen_at, s.id)
+     UNION ALL SELECT * FROM (SELECT d.address, coalesce(s.name, d.name), NULL, d.device_type,
+       d.manufacturer, d.first_seen, d.last_seen FROM bluetooth_sightings AS s
+       JOIN bluetooth_devices AS d ON d.id = s.device_id ORDER BY s.seen_at, s.id)`,
+  ).all().map((
+    r,
+  ) => [r.id, text(r.name), r.encryption, r.deviceType, r.manufacturer, r.firstSeen, r.lastSeen]);
+  const points = [...new ExportSource(m.db, ALL).points({ best: false })];
+  assert.equal(points.length, 12_004);
+  points.forEach((p, i) =>
+    assert.deepEqual(
+      [p.id, p.name, p.encryption, p.deviceType, p.manufacturer, p.firstSeen, p.lastSeen],
+      expected[i],
+      `point ${i}`,
+    )
+  );
+  assert(points.some((p) => p.name === "a\uFFFD\0"));
+  assert(points.some((p) => p.name === "x\0y"));
+});

@@ -15,7 +15,7 @@
  *   Kismet write). Bluetooth rows: AuthMode `Misc [BT]` or `Misc [LE]` and Type BT or BLE as in
  *   Kismet's converter, Channel and Frequency 0, MfgrId the company id when the data has one.
  */
-import { csvRecord } from "./csv.ts";
+import { csvField } from "./csv.ts";
 import type { ExportPoint, ExportSource } from "./query.ts";
 
 /** Line 2 of a WiGLE 1.6 file. */
@@ -134,31 +134,81 @@ function mfgrId(manufacturer: string | null): number | null {
   return id <= 0xffff ? id : null;
 }
 
-/** One WiGLE record; `accuracyDefaulted` when the accuracy was unknown. */
-export function wigleRecord(p: ExportPoint): { record: string; accuracyDefaulted: boolean } {
-  const known = p.accuracyM !== null && p.accuracyM > 0;
-  const lowEnergy = p.kind === "bluetooth" && LOW_ENERGY.test(p.deviceType ?? "");
-  const record = csvRecord([
-    p.id,
-    p.name ?? "",
-    p.kind === "wifi" ? wigleAuthMode(p.encryption) : lowEnergy ? "Misc [LE]" : "Misc [BT]",
-    wigleTime(p.seenAt ?? p.firstSeen),
-    p.channel ?? 0,
-    p.freqMhz ?? 0,
-    p.signalDbm === null ? 0 : Math.round(p.signalDbm),
-    p.lat,
-    p.lon,
-    p.altM ?? 0,
-    known ? p.accuracyM : WIGLE_UNKNOWN_ACCURACY_M,
-    "",
-    p.kind === "bluetooth" ? mfgrId(p.manufacturer) : null,
-    p.kind === "wifi" ? "WIFI" : lowEnergy ? "BLE" : "BT",
-  ]);
-  return { record, accuracyDefaulted: !known };
+const UNSET = Symbol("unset");
+
+/**
+ * `format` remembering its last argument: a value `===` the one before is not formatted again
+ * (a tick's sightings share their time, position, altitude and often accuracy). +0 and -0 are
+ * `===` and both written "0".
+ */
+function repeating<T, R>(format: (value: T) => R): (value: T) => R {
+  let last: unknown = UNSET;
+  let result: R;
+  return (value) => {
+    if (value !== last) {
+      result = format(value);
+      last = value;
+    }
+    return result;
+  };
 }
 
 /**
- * A WiGLE 1.6 file, chunk by chunk; returns how many rows got the default accuracy.
+ * WiGLE records, one per point, counting those written with the default accuracy.
+ *
+ * @example
+ * ```ts
+ * const records = new WigleRecords();
+ * const text = [...source.points({ best: false })].map((p) => records.record(p)).join("");
+ * console.log(records.accuracyDefaulted);
+ * ```
+ */
+export class WigleRecords {
+  /** Records written with `WIGLE_UNKNOWN_ACCURACY_M` for want of an accuracy. */
+  accuracyDefaulted = 0;
+  readonly #authMode = repeating((encryption: string | null) =>
+    csvField(wigleAuthMode(encryption))
+  );
+  readonly #lowEnergy = repeating((deviceType: string | null) => LOW_ENERGY.test(deviceType ?? ""));
+  readonly #time = repeating((iso: string | null) => csvField(wigleTime(iso)));
+  readonly #lat = repeating(csvField);
+  readonly #lon = repeating(csvField);
+  readonly #alt = repeating(csvField);
+  readonly #accuracy = repeating(csvField);
+
+  /** One record with its `\n`: the columns of `WIGLE_HEADER` as RFC 4180 fields (`csvField`). */
+  record(p: ExportPoint): string {
+    const known = p.accuracyM !== null && p.accuracyM > 0;
+    if (!known) this.accuracyDefaulted++;
+    const wifi = p.kind === "wifi";
+    const lowEnergy = !wifi && this.#lowEnergy(p.deviceType);
+    // Fields already RFC 4180 (`csvRecord` would test each again), joined into one flat
+    // string: a record concatenated piece by piece is a tree that costs memory until written.
+    return [
+      csvField(p.id),
+      csvField(p.name ?? ""),
+      wifi ? this.#authMode(p.encryption) : lowEnergy ? "Misc [LE]" : "Misc [BT]",
+      this.#time(p.seenAt ?? p.firstSeen),
+      csvField(p.channel ?? 0),
+      csvField(p.freqMhz ?? 0),
+      csvField(p.signalDbm === null ? 0 : Math.round(p.signalDbm)),
+      this.#lat(p.lat),
+      this.#lon(p.lon),
+      this.#alt(p.altM ?? 0),
+      this.#accuracy(known ? p.accuracyM : WIGLE_UNKNOWN_ACCURACY_M),
+      "", // RCOIs
+      wifi ? "" : csvField(mfgrId(p.manufacturer)),
+      wifi ? "WIFI\n" : lowEnergy ? "BLE\n" : "BT\n",
+    ].join(",");
+  }
+}
+
+// Records per chunk: a chunk per record would cost a generator step and a buffered write each.
+const RECORDS_PER_CHUNK = 256;
+
+/**
+ * A WiGLE 1.6 file, a chunk per few hundred records; returns how many rows got the default
+ * accuracy.
  *
  * @example
  * ```ts
@@ -170,11 +220,17 @@ export function* wigleText(
   options: { best: boolean; device: WigleDevice },
 ): Generator<string, { accuracyDefaulted: number }> {
   yield `${wiglePreHeader(options.device)}\n${WIGLE_HEADER}\n`;
-  let accuracyDefaulted = 0;
+  const records = new WigleRecords();
+  let chunk = "";
+  let count = 0;
   for (const p of source.points({ best: options.best })) {
-    const { record, accuracyDefaulted: defaulted } = wigleRecord(p);
-    if (defaulted) accuracyDefaulted++;
-    yield record;
+    chunk += records.record(p);
+    if (++count === RECORDS_PER_CHUNK) {
+      yield chunk;
+      chunk = "";
+      count = 0;
+    }
   }
-  return { accuracyDefaulted };
+  if (chunk !== "") yield chunk;
+  return { accuracyDefaulted: records.accuracyDefaulted };
 }

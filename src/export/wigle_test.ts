@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { csvRecord } from "./csv.ts";
 import type { ExportPoint } from "./query.ts";
 import {
   WIGLE_UNKNOWN_ACCURACY_M,
   wigleAuthMode,
   wiglePreHeader,
-  wigleRecord,
+  WigleRecords,
   wigleTime,
 } from "./wigle.ts";
 
@@ -75,6 +76,13 @@ const point = (p: Partial<ExportPoint>): ExportPoint => ({
   ...p,
 });
 
+/** One point's record, formatted afresh. */
+function wigleRecord(p: ExportPoint): { record: string; accuracyDefaulted: boolean } {
+  const records = new WigleRecords();
+  const record = records.record(p);
+  return { record, accuracyDefaulted: records.accuracyDefaulted === 1 };
+}
+
 Deno.test("wigleRecord: WiFi row, raw SSID, unknown numbers as 0, unknown accuracy as 100 m", () => {
   assert.deepEqual(wigleRecord(point({ name: "=cmd()" })), {
     record:
@@ -113,4 +121,58 @@ Deno.test("wigleRecord: Bluetooth rows are BT or BLE with the company id when kn
   assert.deepEqual(bt({ manufacturer: "Apple" }).slice(12), ["", "BT"]);
   assert.deepEqual(bt({ manufacturer: "70000" }).slice(12), ["", "BT"]);
   assert.equal(bt({ deviceType: "BR/EDR" })[2], "Misc [BT]");
+});
+
+Deno.test("WigleRecords: remembered fields give the bytes of a fresh RFC 4180 record, row after row", () => {
+  // The record as csvRecord writes the 14 columns, formatting every value afresh.
+  const reference = (p: ExportPoint) => {
+    const lowEnergy = p.kind === "bluetooth" && /\b(?:le|ble|btle)\b|low[ -]?energy/i.test(
+      p.deviceType ?? "",
+    );
+    const known = p.accuracyM !== null && p.accuracyM > 0;
+    return csvRecord([
+      p.id,
+      p.name ?? "",
+      p.kind === "wifi" ? wigleAuthMode(p.encryption) : lowEnergy ? "Misc [LE]" : "Misc [BT]",
+      wigleTime(p.seenAt ?? p.firstSeen),
+      p.channel ?? 0,
+      p.freqMhz ?? 0,
+      p.signalDbm === null ? 0 : Math.round(p.signalDbm),
+      p.lat,
+      p.lon,
+      p.altM ?? 0,
+      known ? p.accuracyM : WIGLE_UNKNOWN_ACCURACY_M,
+      "",
+      p.kind === "bluetooth" ? 76 : null, // every Bluetooth point below is 0x004C
+      p.kind === "wifi" ? "WIFI" : lowEnergy ? "BLE" : "BT",
+    ]);
+  };
+  // Awkward numbers (exponent forms in JavaScript, 16-17 digits, -0, integers held as REAL),
+  // each repeated and then changed, in every remembered column.
+  const numbers = [0.00001, -0.0000001, 52, 1e-7, 51.123456789012345, 0.1 + 0.2, -0, 0, 179.99];
+  const points: ExportPoint[] = [];
+  for (const [i, n] of numbers.entries()) {
+    for (let repeat = 0; repeat < 2; repeat++) {
+      points.push(point({
+        lat: n,
+        lon: n === 0 ? 1 : -n,
+        altM: i % 3 ? n * 1000 : null,
+        accuracyM: i % 2 ? n : 4.5,
+        signalDbm: -60.5 - i,
+        seenAt: i % 4 ? `2024-06-01T10:00:0${i}.000Z` : "2024-06-01T12:00:00+02:00",
+        encryption: ["WPA2-PSK", 'odd "label", x', null, ""][i % 4],
+        name: ['q"uote', "comma,name", null, "line\nbreak"][(i + repeat) % 4],
+      }));
+    }
+  }
+  for (const deviceType of ["LE", "LE", "BR/EDR", null]) {
+    points.push(point({ kind: "bluetooth", deviceType, manufacturer: "0x004C", encryption: null }));
+  }
+  const records = new WigleRecords();
+  points.forEach((p, i) => assert.equal(records.record(p), reference(p), `point ${i}`));
+  assert.equal(
+    records.accuracyDefaulted,
+    points.filter((p) => !(p.accuracyM !== null && p.accuracyM > 0)).length,
+  );
+  assert.match(records.record(point({ lat: 1e-7, lon: -0.0000001 })), /,0\.0000001,-0\.0000001,/);
 });
