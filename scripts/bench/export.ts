@@ -8,7 +8,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { embeddedMigrations } from "../../src/migrate/mod.ts";
-import { closeForCopy, openAtVersion, withoutIndexes } from "./fixtures.ts";
+import { closeForCopy, openAtVersion, ssidSql, withoutIndexes } from "./fixtures.ts";
 import { measureProcess, type Usage } from "./collect_rss.ts";
 import {
   type Context,
@@ -75,14 +75,7 @@ export function fillSightings(db: DatabaseSync, sightings: number, networks: num
           WHEN 3 THEN 'dc:a6:32' WHEN 4 THEN '88:03:55' WHEN 5 THEN 'b0:be:76'
           WHEN 6 THEN 'da:a1:19' ELSE '02:5c:1f' END,
         low >> 16, (low >> 8) & 255, low & 255),
-      CASE WHEN i % 20 = 0 THEN NULL
-        WHEN i % 97 = 1 THEN printf('Joe''s "Guest", %d', i)
-        WHEN i % 7 = 0 THEN printf('Vodafone-%04X', i % 65536)
-        WHEN i % 7 = 1 THEN printf('FRITZ!Box 7590 %s', char(65 + i % 26, 65 + (i / 26) % 26))
-        WHEN i % 7 = 2 THEN printf('TP-Link_%04X', (i * 31) % 65536)
-        WHEN i % 7 = 3 THEN 'eduroam'
-        WHEN i % 7 = 4 THEN printf('Café ☕ %d', i % 100)
-        ELSE printf('HomeNet-%d', i) END,
+      ${ssidSql(true)},
       CASE WHEN ch <= 14 THEN 2407 + 5 * ch ELSE 5000 + 5 * ch END,
       -30 - (i * 37) % 65,
       CASE i % 10 WHEN 0 THEN 'WPA3-SAE/WPA2-PSK' WHEN 1 THEN 'Open' WHEN 2 THEN 'WPA2-EAP'

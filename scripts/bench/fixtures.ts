@@ -64,6 +64,22 @@ const DOZEN_VENDORS: NetworkVariant = {
 };
 
 /**
+ * An SSID for row `i`: 5 % hidden, operator and router defaults, UTF-8 with an emoji; `quoted`
+ * adds one in 97 with quotes and a comma (RFC 4180 quoting).
+ */
+export function ssidSql(quoted = false): string {
+  return `CASE WHEN i % 20 = 0 THEN NULL${
+    quoted ? `\n        WHEN i % 97 = 1 THEN printf('Joe''s "Guest", %d', i)` : ""
+  }
+        WHEN i % 7 = 0 THEN printf('Vodafone-%04X', i % 65536)
+        WHEN i % 7 = 1 THEN printf('FRITZ!Box 7590 %s', char(65 + i % 26, 65 + (i / 26) % 26))
+        WHEN i % 7 = 2 THEN printf('TP-Link_%04X', (i * 31) % 65536)
+        WHEN i % 7 = 3 THEN 'eduroam'
+        WHEN i % 7 = 4 THEN printf('Café ☕ %d', i % 100)
+        ELSE printf('HomeNet-%d', i) END`;
+}
+
+/**
  * The INSERT of `rows` realistic `wifi_networks` rows (the columns of version 2 onwards) by one
  * recursive CTE: unique BSSIDs under the variant's prefixes, 5 % hidden SSIDs, 2.4 and 5 GHz
  * channels, the encryption labels the parser produces, ISO-8601 times over three months and
@@ -83,13 +99,7 @@ export function insertNetworksSql(rows: number, variant: NetworkVariant): string
     )
     SELECT
       printf('%s:%02x:%02x:%02x', ${variant.prefix}, low >> 16, (low >> 8) & 255, low & 255),
-      CASE WHEN i % 20 = 0 THEN NULL
-        WHEN i % 7 = 0 THEN printf('Vodafone-%04X', i % 65536)
-        WHEN i % 7 = 1 THEN printf('FRITZ!Box 7590 %s', char(65 + i % 26, 65 + (i / 26) % 26))
-        WHEN i % 7 = 2 THEN printf('TP-Link_%04X', (i * 31) % 65536)
-        WHEN i % 7 = 3 THEN 'eduroam'
-        WHEN i % 7 = 4 THEN printf('Café ☕ %d', i % 100)
-        ELSE printf('HomeNet-%d', i) END,
+      ${ssidSql()},
       CASE WHEN ch <= 14 THEN 2407 + 5 * ch ELSE 5000 + 5 * ch END,
       -30 - (i * 37) % 65,
       CASE i % 10 WHEN 0 THEN 'WPA3-SAE/WPA2-PSK' WHEN 1 THEN 'Open' WHEN 2 THEN 'WPA2-EAP'
