@@ -5,6 +5,9 @@
  * VmRSS/VmHWM from /proc every 200 ms, and takes the exact peak RSS (ru_maxrss) and CPU time
  * (utime + stime) from getrusage(RUSAGE_CHILDREN) once it has reaped it.
  *
+ * The same replay runs a second time with V8's `--jitless` added: what `MemoryDenyWriteExecute=yes`
+ * in the service's unit would cost, since V8 cannot generate machine code without W+X memory.
+ *
  * @module
  */
 import { openDatabase } from "../../src/db/open.ts";
@@ -125,6 +128,69 @@ export function writeReplay(dir: string, ticks: number, perScan = PER_SCAN): voi
   }
 }
 
+const mb = (kb: number) => kb / 1024;
+
+/** One `collect --replay` of the folder into a copy of the empty database, `v8Extra` added to V8's flags. */
+async function measureCollect(
+  ctx: Context,
+  dir: string,
+  emptyDb: string,
+  ticks: number,
+  v8Extra: string[],
+): Promise<{ peakMb: number; cpuPercent: number; note: string }> {
+  const name = v8Extra.length ? `collect-rss ${v8Extra.join(" ")}` : "collect-rss";
+  const db = ctx.path(`collect${v8Extra.join("")}.db`);
+  Deno.copyFileSync(emptyDb, db);
+  ctx.log(`${name}: ${ticks} ticks × ${PER_SCAN} networks at 5 s (about ${ticks * 5} s)…`);
+  const argv = withV8Flags(
+    productArgv([
+      "--db",
+      db,
+      "collect",
+      "--replay",
+      dir,
+      "--interval",
+      "5s",
+      "--no-migrate",
+      "--quiet",
+      "--no-health",
+    ]),
+    v8Extra,
+  );
+  const usage = await measureProcess(ctx, argv);
+  const check = openDatabase(db, { readOnly: true });
+  const stored = (check.prepare("SELECT count(*) AS n FROM wifi_sightings").get() as { n: number })
+    .n;
+  check.close();
+  if (stored !== ticks * PER_SCAN) {
+    throw new Error(`${name} stored ${stored} sightings, expected ${ticks * PER_SCAN}`);
+  }
+  const peakMb = mb(usage.maxrss_kb);
+  const cpuPercent = usage.cpu_s / usage.wall_s * 100;
+  ctx.log(
+    `${name}: peak ${peakMb.toFixed(1)} MB (sampled VmRSS max ${
+      mb(usage.sampled_rss_kb).toFixed(1)
+    } MB, VmHWM ${mb(usage.sampled_hwm_kb).toFixed(1)} MB), CPU ${usage.cpu_s.toFixed(2)} s over ${
+      usage.wall_s.toFixed(1)
+    } s`,
+  );
+  const note = `${name}: peak = ru_maxrss of the reaped process (sampled every 200 ms: ` +
+    `VmRSS max ${mb(usage.sampled_rss_kb).toFixed(1)} MB, VmHWM ${
+      mb(usage.sampled_hwm_kb).toFixed(1)
+    } MB, ${usage.samples} samples); CPU = (utime+stime) / wall = ${usage.cpu_s.toFixed(2)} s / ${
+      usage.wall_s.toFixed(1)
+    } s; ${stored} sightings stored`;
+  return { peakMb, cpuPercent, note };
+}
+
+/** `argv` with `extra` appended to its `--v8-flags=` list (the start task has one). */
+export function withV8Flags(argv: string[], extra: string[]): string[] {
+  if (extra.length === 0) return argv;
+  const at = argv.findIndex((a) => a.startsWith("--v8-flags="));
+  if (at < 0) throw new Error("the start task has no --v8-flags= to extend");
+  return argv.map((a, i) => i === at ? `${a},${extra.join(",")}` : a);
+}
+
 export const collectRssSection: Section = {
   name: "collect-rss",
   description: "collect --replay (300 networks per scan, 5 s interval): peak RSS and CPU share",
@@ -133,8 +199,7 @@ export const collectRssSection: Section = {
     const ticks = ctx.size(24, 6);
     const dir = ctx.path("replay");
     writeReplay(dir, ticks);
-    const db = ctx.path("collect.db");
-    Deno.copyFileSync(await emptyLatest(ctx), db);
+    const db = await emptyLatest(ctx);
     const empty = await measureProcess(ctx, [
       Deno.execPath(),
       "run",
@@ -142,63 +207,43 @@ export const collectRssSection: Section = {
       ...START_PERMISSIONS,
       EMPTY_SCRIPT,
     ]);
-    ctx.log(`collect-rss: ${ticks} ticks × ${PER_SCAN} networks at 5 s (about ${ticks * 5} s)…`);
-    const usage = await measureProcess(
-      ctx,
-      productArgv([
-        "--db",
-        db,
-        "collect",
-        "--replay",
-        dir,
-        "--interval",
-        "5s",
-        "--no-migrate",
-        "--quiet",
-        "--no-health",
-      ]),
-    );
-    const check = openDatabase(db, { readOnly: true });
-    const stored =
-      (check.prepare("SELECT count(*) AS n FROM wifi_sightings").get() as { n: number })
-        .n;
-    check.close();
-    if (stored !== ticks * PER_SCAN) {
-      throw new Error(`collect stored ${stored} sightings, expected ${ticks * PER_SCAN}`);
-    }
-    const mb = (kb: number) => kb / 1024;
-    const peak = mb(usage.maxrss_kb);
-    const cpu = usage.cpu_s / usage.wall_s * 100;
-    ctx.log(
-      `collect-rss: peak ${peak.toFixed(1)} MB (sampled VmRSS max ${
-        mb(usage.sampled_rss_kb).toFixed(1)
-      } MB, VmHWM ${mb(usage.sampled_hwm_kb).toFixed(1)} MB), CPU ${
-        usage.cpu_s.toFixed(2)
-      } s over ${usage.wall_s.toFixed(1)} s`,
-    );
     const label = `collect-rss ${ticks} ticks × ${PER_SCAN}`;
+    const jit = await measureCollect(ctx, dir, db, ticks, []);
+    const jitless = await measureCollect(ctx, dir, db, ticks, ["--jitless"]);
     return [
       {
         benchmark: `${label}: peak RSS (peer: empty deno run)`,
-        piwardrive: `${peak.toFixed(1)} MB`,
+        piwardrive: `${jit.peakMb.toFixed(1)} MB`,
         peer: `${mb(empty.maxrss_kb).toFixed(1)} MB`,
         ratio: null,
-        judged: peak,
+        judged: jit.peakMb,
         target: { kind: "max", value: 80, label: "≤ 80 MB" },
-        note: `collect-rss: peak = ru_maxrss of the reaped process (sampled every 200 ms: ` +
-          `VmRSS max ${mb(usage.sampled_rss_kb).toFixed(1)} MB, VmHWM ${
-            mb(usage.sampled_hwm_kb).toFixed(1)
-          } MB, ${usage.samples} samples); CPU = (utime+stime) / wall = ${
-            usage.cpu_s.toFixed(2)
-          } s / ${usage.wall_s.toFixed(1)} s; ${stored} sightings stored`,
+        note: jit.note,
       },
       {
         benchmark: `${label}: CPU share of one core`,
-        piwardrive: `${cpu.toFixed(2)} %`,
+        piwardrive: `${jit.cpuPercent.toFixed(2)} %`,
         peer: "—",
         ratio: null,
-        judged: cpu,
+        judged: jit.cpuPercent,
         target: { kind: "below", value: 5, label: "< 5 %" },
+      },
+      {
+        benchmark: `${label} with --jitless: peak RSS (peer: with the JIT)`,
+        piwardrive: `${jitless.peakMb.toFixed(1)} MB`,
+        peer: `${jit.peakMb.toFixed(1)} MB`,
+        ratio: null,
+        judged: jitless.peakMb,
+        target: null,
+        note: jitless.note,
+      },
+      {
+        benchmark: `${label} with --jitless: CPU share of one core (peer: with the JIT)`,
+        piwardrive: `${jitless.cpuPercent.toFixed(2)} %`,
+        peer: `${jit.cpuPercent.toFixed(2)} %`,
+        ratio: null,
+        judged: jitless.cpuPercent,
+        target: null,
       },
     ];
   },
