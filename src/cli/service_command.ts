@@ -101,7 +101,7 @@ Restart=on-failure
 RestartSec=10
 
 # Who: a system user (one per Pi, stable uid, so the operator runs db/export/migrate as it).
-# bluetooth: BlueZ's D-Bus policy on Raspberry Pi OS; video: /dev/vcio for vcgencmd.
+# bluetooth: BlueZ's D-Bus policy on Raspberry Pi OS; video: the VideoCore nodes vcgencmd opens.
 User=piwardrive
 Group=piwardrive
 SupplementaryGroups=bluetooth video
@@ -127,8 +127,10 @@ PrivateMounts=yes
 PrivateIPC=yes
 RemoveIPC=yes
 # Not PrivateDevices= (it would hide the VideoCore): only these devices, plus /dev/null & co.
+# vcgencmd opens /dev/vcio_gencmd or /dev/vcio (raspberrypi/utils), /dev/vchiq (older builds).
 DevicePolicy=closed
-DeviceAllow=/dev/vcio r
+DeviceAllow=/dev/vcio_gencmd rw
+DeviceAllow=/dev/vcio rw
 DeviceAllow=/dev/vchiq rw
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
