@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { cliProcess, MAIN, START_PERMISSIONS, tempDir } from "./helpers/cli.ts";
+import { USERADD } from "../src/cli/service_command.ts";
 
 const ANALYZE = "systemd-analyze";
 
@@ -122,6 +123,10 @@ Deno.test("service: a PIWARDRIVE_DB the unit cannot hold is a usage error naming
     ],
     ["", 'piwardrive: Invalid database path "": give a file path'],
     [
+      "/tmp/wardrive/p.db",
+      'piwardrive: Database "/tmp/wardrive/p.db" is in a temporary folder, which the service sees empty and loses at each stop (PrivateTmp=): give a lasting path, e.g. /var/lib/piwardrive/piwardrive.db',
+    ],
+    [
       "/drive.db",
       'piwardrive: Database "/drive.db" is at the root of the file system: give a path in a folder the service may write, e.g. /var/lib/piwardrive/piwardrive.db',
     ],
@@ -134,6 +139,14 @@ Deno.test("service: a PIWARDRIVE_DB the unit cannot hold is a usage error naming
     assert.equal(result.stdout, "");
     assert.equal(result.stderr, `${message}\n`);
   }
+});
+
+Deno.test("service: the README creates the user the unit runs as, with the same line", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const unit = await printUnit(["service"]);
+  assert.ok(unit.includes(`#   ${USERADD}\n`), "the unit's install comment");
+  assert.ok(readme.includes(`sudo ${USERADD}\n`), "the README's install section");
+  assert.ok(unit.split("\n").includes("User=piwardrive"));
 });
 
 Deno.test({

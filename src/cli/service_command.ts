@@ -65,6 +65,12 @@ function databaseAccess(db: string): string[] {
         `the service may write, e.g. ${DEFAULT_DB}`,
     );
   }
+  if (/^\/(var\/)?tmp(\/|$)/.test(dir)) {
+    throw new UsageError(
+      `Database ${JSON.stringify(db)} is in a temporary folder, which the service sees empty and ` +
+        `loses at each stop (PrivateTmp=): give a lasting path, e.g. ${DEFAULT_DB}`,
+    );
+  }
   if (dir === STATE_DIR || dir.startsWith(`${STATE_DIR}/`)) return ["ProtectHome=yes"];
   if (/^\/(home|root|run\/user)(\/|$)/.test(dir)) {
     return ["ProtectHome=tmpfs", `BindPaths=${dir}`];
@@ -158,8 +164,8 @@ SystemCallArchitectures=native
 SystemCallFilter=@system-service
 SystemCallFilter=~@privileged @resources
 SystemCallErrorNumber=EPERM
-# V8 compiles JavaScript into W+X memory; --jitless would allow MemoryDenyWriteExecute=yes but
-# costs CPU for little (README, "Install on a Raspberry Pi").
+# V8's JIT writes the code it then runs. --jitless would allow MemoryDenyWriteExecute=yes, but
+# the binary's V8 flags apply to every command (README, "Install on a Raspberry Pi").
 MemoryDenyWriteExecute=no
 
 [Install]
