@@ -238,3 +238,16 @@ Deno.test("while collect runs, vacuum and restore wait for it (nothing written i
   // Once collect has stopped, vacuum goes ahead.
   assert.equal((await cli("--db", path, "db", "vacuum")).code, 0);
 });
+
+Deno.test("collect --help shows duration defaults as they are typed (5s, 30s), not milliseconds", async () => {
+  const result = await cli("collect", "--help");
+  assert.equal(result.code, 0, result.stderr);
+  const help = result.stdout.replace(/\s+/g, " ");
+  assert.match(help, /--interval <duration> time between ticks \(default: 5s\)/);
+  assert.match(help, /--health-interval <duration> time between health records \(default: 30s\)/);
+  assert.match(
+    help,
+    /--max-fix-age <duration> oldest GPS fix that may position an observation \(default: 5s\)/,
+  );
+  assert.doesNotMatch(help, /default: \d+\)/);
+});

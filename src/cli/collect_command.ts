@@ -1,5 +1,5 @@
 /** `piwardrive collect`: the logging loop, live or replayed, rendered for a terminal or a log. */
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { isValidInterfaceName } from "../collectors/tool.ts";
 import { runCollect, type TickReport } from "../collect/loop.ts";
 import { loadReplayDir, type ReplayDrive } from "../collect/replay.ts";
@@ -23,6 +23,20 @@ export function parseDuration(option: string, allowZero = false) {
     }
     return Math.round(ms);
   };
+}
+
+/** A duration option whose default `--help` shows as the user would type it (`5s`, not 5000). */
+function durationOption(flags: string, description: string, defaultMs: number, allowZero = false) {
+  const name = flags.split(" ")[0];
+  return new Option(flags, description)
+    .argParser(parseDuration(name, allowZero))
+    .default(defaultMs, formatDuration(defaultMs));
+}
+
+/** 5000 → "5s", 120000 → "2m", 500 → "500ms": the shortest form parseDuration reads back. */
+function formatDuration(ms: number): string {
+  const unit = ["h", "m", "s"].find((u) => ms > 0 && ms % UNITS[u] === 0);
+  return unit === undefined ? `${ms}ms` : `${ms / UNITS[unit]}${unit}`;
 }
 
 function parseInterface(value: string): string {
@@ -56,19 +70,17 @@ export function collectCommand(
       "Log WiFi (iw), Bluetooth (bluetoothctl), GPS (gpspipe) and device health into the database",
     )
     .option("--iface <name>", "WiFi interface to scan", parseInterface, "wlan0")
-    .option("--interval <duration>", "time between ticks", parseDuration("--interval", true), 5000)
-    .option(
-      "--health-interval <duration>",
-      "time between health records",
-      parseDuration("--health-interval"),
-      30_000,
+    .addOption(durationOption("--interval <duration>", "time between ticks", 5000, true))
+    .addOption(
+      durationOption("--health-interval <duration>", "time between health records", 30_000),
     )
     .option("--gpsd <host:port>", "gpsd to read with gpspipe", parseGpsd, "localhost:2947")
-    .option(
-      "--max-fix-age <duration>",
-      "oldest GPS fix that may position an observation",
-      parseDuration("--max-fix-age"),
-      5000,
+    .addOption(
+      durationOption(
+        "--max-fix-age <duration>",
+        "oldest GPS fix that may position an observation",
+        5000,
+      ),
     )
     .option("--no-wifi", "do not scan WiFi")
     .option("--no-bluetooth", "do not listen for Bluetooth devices")
