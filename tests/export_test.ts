@@ -831,8 +831,20 @@ Deno.test("progress only on a terminal, cleared before the summary; write errors
     "--format",
     "csv",
   );
-  assert.equal(closed.code, ExitCode.runtime);
-  assert.equal(closed.stderr, "piwardrive: Cannot write the export: the reader closed the pipe\n");
+  // A reader that stops early (`| head`) is a normal end: exit 0, no error and no summary.
+  assert.deepEqual([closed.code, closed.stderr], [ExitCode.ok, ""]);
+  const failing = await runWith(
+    { stdout: { write: () => Promise.reject(new Deno.errors.PermissionDenied("Not permitted")) } },
+    "--db",
+    path,
+    "export",
+    "--format",
+    "csv",
+  );
+  assert.deepEqual([failing.code, failing.stderr], [
+    ExitCode.runtime,
+    "piwardrive: Cannot write the export: Not permitted\n",
+  ]);
 });
 
 Deno.test("export writes blocks of 64 KB: long chunks and characters across block ends arrive whole", async () => {
