@@ -23,7 +23,7 @@ import {
   type WigleDevice,
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
-import { type ByteWriter, planOutput, writeOutput } from "./output_file.ts";
+import { type ByteWriter, osReason, planOutput, writeOutput } from "./output_file.ts";
 
 export type { ByteWriter } from "./output_file.ts";
 
@@ -41,14 +41,17 @@ const encoder = new TextEncoder();
 class BufferedWriter {
   readonly #writer: ByteWriter;
   readonly #signal: AbortSignal;
+  /** What a write error names: `the export` on stdout, the `-o` path otherwise. */
+  readonly #name: string;
   readonly #block = new Uint8Array(BLOCK_BYTES);
   #used = 0;
   /** The end of a chunk that did not fit: encoded once the block is written. */
   #rest = "";
 
-  constructor(writer: ByteWriter, signal: AbortSignal) {
+  constructor(writer: ByteWriter, signal: AbortSignal, name: string) {
     this.#writer = writer;
     this.#signal = signal;
+    this.#name = name;
   }
 
   /** Buffers `text`; true when the block is full and the caller should `flush()`. */
@@ -85,7 +88,7 @@ class BufferedWriter {
       while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
     } catch (error) {
       if (error instanceof Deno.errors.BrokenPipe) throw new ReaderClosed();
-      throw new PiwardriveError(`Cannot write the export: ${errorMessage(error)}`, undefined, {
+      throw new PiwardriveError(`Cannot write ${this.#name}: ${osReason(error)}`, undefined, {
         cause: error,
       });
     }
@@ -210,7 +213,8 @@ export function exportCommand(
           track: options.track,
           device: wigleDevice(),
         });
-        const run = (writer: ByteWriter) => drain(db, chunks, writer, stop.signal);
+        const name = target === null ? "the export" : `"${target}"`;
+        const run = (writer: ByteWriter) => drain(db, chunks, writer, stop.signal, name);
         let result: ExportResult;
         try {
           result = plan === null
@@ -244,8 +248,9 @@ async function drain(
   chunks: Generator<string, ExportResult>,
   writer: ByteWriter,
   signal: AbortSignal,
+  name: string,
 ): Promise<ExportResult> {
-  const out = new BufferedWriter(writer, signal);
+  const out = new BufferedWriter(writer, signal, name);
   db.exec("BEGIN");
   try {
     let next = chunks.next();

@@ -283,9 +283,17 @@ export function removeLeftovers(dest: string): string[] {
 
 function cannotWrite(path: string, error: unknown): PiwardriveError {
   if (error instanceof PiwardriveError) return error;
-  return new PiwardriveError(`Cannot write "${path}": ${errorMessage(error)}`, undefined, {
+  return new PiwardriveError(`Cannot write "${path}": ${osReason(error)}`, undefined, {
     cause: error,
   });
+}
+
+/**
+ * The system's reason without Deno's `: open '…/x.tmp-1234'` tail: the message names the path
+ * the user gave, not the temporary file.
+ */
+export function osReason(error: unknown): string {
+  return errorMessage(error).replace(/: [a-z_]+ '[^']*'(?: -> '[^']*')?$/, "");
 }
 
 function existsNow(path: string): boolean {
