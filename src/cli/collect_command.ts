@@ -140,6 +140,8 @@ export function collectCommand(
         once: options.once ?? false,
         durationMs: options.duration ?? null,
         replay,
+        // Without times of their own, recorded ticks are this far apart (5 s unless told).
+        replayIntervalMs: options.interval,
       }, {
         tick: (report) => {
           if (options.json) io.out(JSON.stringify({ event: "tick", committed: true, ...report }));
