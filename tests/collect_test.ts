@@ -363,3 +363,35 @@ Deno.test("a replay's sightings, ticks and track carry the recorded drive's time
     ["2024-06-01 10:00:10", 10],
   ]);
 });
+
+Deno.test("a replay with a bad time file is refused before anything is stored; one with no time says so", async () => {
+  using dir = tempDir();
+  const iw = Deno.readTextFileSync(
+    new URL("./fixtures/iw/iw-6.9-mixed-2g5g-scan.txt", import.meta.url),
+  );
+  for (const tick of ["0001", "0002"]) {
+    Deno.mkdirSync(`${dir.path}/drive/${tick}`, { recursive: true });
+    Deno.writeTextFileSync(`${dir.path}/drive/${tick}/iw.txt`, iw);
+  }
+  const path = `${dir.path}/c.db`;
+  Deno.writeTextFileSync(`${dir.path}/drive/0002/time`, "yesterday\n");
+  const bad = await cli("--db", path, "collect", "--replay", `${dir.path}/drive`);
+  assert.deepEqual([bad.code, bad.stderr], [
+    2,
+    `piwardrive: Cannot read replay file "${dir.path}/drive/0002/time": expected one ISO-8601 UTC time like 2026-11-01T10:00:05Z, got "yesterday"\n`,
+  ]);
+  assert.throws(() => Deno.lstatSync(path), Deno.errors.NotFound);
+  Deno.removeSync(`${dir.path}/drive/0002/time`);
+  const before = Date.now();
+  const untimed = await cli("--db", path, "collect", "--replay", `${dir.path}/drive`, "--json");
+  assert.equal(untimed.code, 0, untimed.stderr);
+  assert.equal(
+    untimed.stderr,
+    "warning: replay: no tick has a time file or a GPS time; ticks are timed from now, 5 s apart\n",
+  );
+  const [first, second] = untimed.stdout.trim().split("\n").map((l) =>
+    Date.parse(JSON.parse(l).seenAt)
+  );
+  assert.ok(first >= before - 1000 && first <= Date.now(), `${first}`);
+  assert.equal(second - first, 5000);
+});

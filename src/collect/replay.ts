@@ -83,6 +83,17 @@ export function loadReplayDir(dir: string): ReplayDrive {
       `Cannot read replay "${dir}": no tick folders (expected 0001/, 0002/, … holding iw.txt, bluetoothctl.txt, gpspipe.jsonl)`,
     );
   }
+  // Every time file is checked before the first tick is stored: a bad one refuses the replay.
+  const times = tickDirs.map((name) => {
+    const path = join(dir, name, FILES.time);
+    const text = readTickFile(path);
+    if (text === undefined) return undefined;
+    const time = parseTickTime(text);
+    if (time instanceof Error) {
+      throw new UsageError(`Cannot read replay file "${path}": ${time.message}`);
+    }
+    return time;
+  });
   return {
     description: `replay of ${dir}`,
     length: tickDirs.length,
@@ -91,27 +102,24 @@ export function loadReplayDir(dir: string): ReplayDrive {
       const name = tickDirs[index];
       if (name === undefined) return tick;
       for (const [key, file] of Object.entries(FILES) as [keyof ReplayTick, string][]) {
-        const path = join(dir, name, file);
-        try {
-          tick[key] = Deno.readTextFileSync(path);
-        } catch (error) {
-          if (!(error instanceof Deno.errors.NotFound)) {
-            throw new UsageError(`Cannot read replay file "${path}": ${(error as Error).message}`);
-          }
-        }
+        if (key === "time") continue;
+        const text = readTickFile(join(dir, name, file));
+        if (text !== undefined) tick[key] = text;
       }
-      if (tick.time !== undefined) {
-        const time = parseTickTime(tick.time);
-        if (time instanceof Error) {
-          throw new UsageError(
-            `Cannot read replay file "${join(dir, name, FILES.time)}": ${time.message}`,
-          );
-        }
-        tick.time = time;
-      }
+      if (times[index] !== undefined) tick.time = times[index];
       return tick;
     },
   };
+}
+
+/** A tick's file, or undefined when the tool printed nothing (no file). */
+function readTickFile(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new UsageError(`Cannot read replay file "${path}": ${(error as Error).message}`);
+  }
 }
 
 /** A tick's time and the clock it came from (`sightings.clock`). */
