@@ -376,3 +376,21 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "export -o a block device made with mknod: refused without --force (a disk is not an export)",
+  ignore: !ROOT,
+  fn: async () => {
+    using dir = tempDir();
+    const d = await drive(dir.path);
+    const disk = `${d.dir}/disk`;
+    run("mknod", disk, "b", "7", "250"); // a loop device number; never opened here
+    await expectExport(d, disk, [], {
+      code: ExitCode.runtime,
+      stderr: one(disk, `Output "%s" is a block device (a disk): use --force to write over it`),
+      changed: [],
+    });
+    assert.ok(Deno.lstatSync(disk).isBlockDevice);
+  },
+});
