@@ -59,7 +59,7 @@ export function planOutput(path: string, force: boolean): OutputPlan {
   let current = path;
   let linked = false;
   for (let hops = 0;; hops++) {
-    const descriptor = ownDescriptor(current);
+    const descriptor = ownDescriptor(resolve(current));
     if (descriptor !== null) {
       if (descriptor === 1 || descriptor === 2) return { kind: "stdio", path, fd: descriptor };
       // Deno opens /dev/fd/N but refuses the /proc spelling: the same descriptor either way.
@@ -70,7 +70,7 @@ export function planOutput(path: string, force: boolean): OutputPlan {
       info = Deno.lstatSync(current);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) {
-        throw new PiwardriveError(`Cannot check output "${path}": ${errorMessage(error)}`);
+        throw new PiwardriveError(`Cannot check output "${path}": ${osReason(error)}`);
       }
       if (linked && !force) {
         throw new PiwardriveError(
