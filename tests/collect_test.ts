@@ -394,4 +394,20 @@ Deno.test("a replay with a bad time file is refused before anything is stored; o
   );
   assert.ok(first >= before - 1000 && first <= Date.now(), `${first}`);
   assert.equal(second - first, 5000);
+  // --interval spaces untimed ticks too; 0 (as fast as possible) keeps the default spacing.
+  for (const [interval, spacing] of [["100ms", 100], ["0", 5000]] as const) {
+    const spaced = await cli(
+      "--db",
+      path,
+      "collect",
+      "--replay",
+      `${dir.path}/drive`,
+      "--json",
+      "--interval",
+      interval,
+    );
+    assert.equal(spaced.code, 0, spaced.stderr);
+    const seen = spaced.stdout.trim().split("\n").map((l) => Date.parse(JSON.parse(l).seenAt));
+    assert.equal(seen[1] - seen[0], spacing, interval);
+  }
 });

@@ -8,6 +8,7 @@ import type { GlobalOptions, Io } from "./context.ts";
 import { openCurrentDatabase } from "./store.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DEFAULT_INTERVAL_MS = 5000;
 
 /** `5s`, `500ms`, `10m`, `1h`, or a bare number of seconds. */
 export function parseDuration(option: string, allowZero = false) {
@@ -70,7 +71,9 @@ export function collectCommand(
       "Log WiFi (iw), Bluetooth (bluetoothctl), GPS (gpspipe) and device health into the database",
     )
     .option("--iface <name>", "WiFi interface to scan", parseInterface, "wlan0")
-    .addOption(durationOption("--interval <duration>", "time between ticks", 5000, true))
+    .addOption(
+      durationOption("--interval <duration>", "time between ticks", DEFAULT_INTERVAL_MS, true),
+    )
     .addOption(
       durationOption("--health-interval <duration>", "time between health records", 30_000),
     )
@@ -140,8 +143,9 @@ export function collectCommand(
         once: options.once ?? false,
         durationMs: options.duration ?? null,
         replay,
-        // Without times of their own, recorded ticks are this far apart (5 s unless told).
-        replayIntervalMs: options.interval,
+        // Without times of their own, recorded ticks are this far apart (5 s unless told; an
+        // `--interval 0` asks for speed, not for ticks at one instant).
+        replayIntervalMs: options.interval || DEFAULT_INTERVAL_MS,
       }, {
         tick: (report) => {
           if (options.json) io.out(JSON.stringify({ event: "tick", committed: true, ...report }));
