@@ -18,6 +18,10 @@
  *   printed: `[NEW]`, `[CHG]` (with hexdump lines after `ManufacturerData Value:`), `[DEL]`;
  * - `gpspipe`: the `gpspipe -w` JSON lines (TPV, SKY; VERSION, DEVICES and WATCH on the first).
  *
+ * A replay may also give a tick's `time` (a `time` file on disk); the sample needs none: every
+ * tick's TPVs carry the receiver's time, which is what a replay then stores (see the README's
+ * Replays section).
+ *
  * On disk (`--dir OUT`) each tick is a folder numbered from 1 with four digits, holding one file
  * per tool that printed something:
  *

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { cli, cliProcess, spawnCli, tempDir } from "./helpers/cli.ts";
 import { writeReplay } from "./helpers/replay.ts";
+// deno-lint-ignore no-import-prefix
+import { parse as parseCsv } from "npm:csv-parse@7.0.3/sync";
 
 const rows = (db: DatabaseSync, sql: string) => db.prepare(sql).all().map((r) => ({ ...r }));
 
@@ -73,7 +75,8 @@ Deno.test("collect --replay stores one row per network and device, every sightin
   assert.ok((net.first_seen as string) < (net.last_seen as string));
   assert.match(net.first_seen as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.notEqual(net.gps_lat, null);
-  assert.deepEqual(rows(db, "SELECT DISTINCT clock FROM wifi_sightings"), [{ clock: "system" }]);
+  // The recording has no time files: its ticks are timed by the receiver's clock.
+  assert.deepEqual(rows(db, "SELECT DISTINCT clock FROM wifi_sightings"), [{ clock: "gps" }]);
   db.close();
   assert.equal((await cli("--db", path, "migrate", "--verify")).code, 0);
 });
@@ -163,6 +166,19 @@ Deno.test("collect --demo replays the built-in sample drive: 120 networks, 25 de
   const db = new DatabaseSync(path, { readOnly: true });
   assert.deepEqual(rows(db, "SELECT count(*) AS n FROM wifi_networks"), [{ n: 120 }]);
   assert.deepEqual(rows(db, "SELECT count(*) AS n FROM bluetooth_devices"), [{ n: 25 }]);
+  // The drive's own time (its receiver's, 5 s a tick from 10:00), not the time of the demo.
+  const driveTimes = ticks.map((_, i) =>
+    new Date(Date.UTC(2026, 10, 1, 10, 0, 4 + 5 * i)).toISOString()
+  );
+  assert.deepEqual(ticks.map((t) => t.seenAt), driveTimes);
+  assert.deepEqual(
+    rows(db, "SELECT DISTINCT seen_at AS t, clock FROM wifi_sightings ORDER BY seen_at"),
+    driveTimes.map((t) => ({ t, clock: "gps" })),
+  );
+  assert.deepEqual(
+    rows(db, "SELECT min(system_time) AS first, max(system_time) AS last FROM gps_track"),
+    [{ first: driveTimes[0], last: driveTimes[39] }],
+  );
   assert.deepEqual(rows(db, "SELECT mode, count(*) AS n FROM gps_track GROUP BY mode"), [
     { mode: 1, n: 15 },
     { mode: 2, n: 10 },
@@ -237,4 +253,161 @@ Deno.test("while collect runs, vacuum and restore wait for it (nothing written i
   assert.equal(stored, ticks.reduce((sum, tick) => sum + tick.counts.wifi, 0));
   // Once collect has stopped, vacuum goes ahead.
   assert.equal((await cli("--db", path, "db", "vacuum")).code, 0);
+});
+
+Deno.test("collect --help shows duration defaults as they are typed (5s, 30s), not milliseconds", async () => {
+  const result = await cli("collect", "--help");
+  assert.equal(result.code, 0, result.stderr);
+  const help = result.stdout.replace(/\s+/g, " ");
+  assert.match(help, /--interval <duration> time between ticks \(default: 5s\)/);
+  assert.match(help, /--health-interval <duration> time between health records \(default: 30s\)/);
+  assert.match(
+    help,
+    /--max-fix-age <duration> oldest GPS fix that may position an observation \(default: 5s\)/,
+  );
+  assert.doesNotMatch(help, /default: \d+\)/);
+});
+
+const tpv = (time: string, lat: number) =>
+  JSON.stringify({ class: "TPV", mode: 3, time, lat, lon: 0.12, altMSL: 10, eph: 4 });
+
+Deno.test("a replay's sightings, ticks and track carry the recorded drive's time, never the replay's", async () => {
+  using dir = tempDir();
+  const drive = `${dir.path}/drive`;
+  const iw = Deno.readTextFileSync(
+    new URL("./fixtures/iw/iw-6.9-mixed-2g5g-scan.txt", import.meta.url),
+  );
+  const bt = Deno.readTextFileSync(
+    new URL("./fixtures/bluetoothctl/interactive-scan-5.66-mock.txt", import.meta.url),
+  );
+  // Tick 1 has a time file (which wins over its gpsd times), tick 2 only gpsd times (the newest
+  // plausible one counts: a receiver's 2004 week-rollover time does not), tick 3 neither.
+  const ticks = [
+    { time: "2024-06-01T10:00:00Z\n", gps: [tpv("2024-06-01T09:59:59.000Z", 52.2)], bt },
+    {
+      gps: [
+        tpv("2024-06-01T10:00:04.000Z", 52.201),
+        tpv("2004-10-17T10:00:05.000Z", 52.202),
+        tpv("2024-06-01T10:00:05.000Z", 52.202),
+      ],
+      bt,
+    },
+    { gps: [] },
+  ];
+  ticks.forEach((t, i) => {
+    const folder = `${drive}/000${i + 1}`;
+    Deno.mkdirSync(folder, { recursive: true });
+    Deno.writeTextFileSync(`${folder}/iw.txt`, iw);
+    if (t.time) Deno.writeTextFileSync(`${folder}/time`, t.time);
+    if (t.gps.length) Deno.writeTextFileSync(`${folder}/gpspipe.jsonl`, t.gps.join("\n") + "\n");
+    if (t.bt) Deno.writeTextFileSync(`${folder}/bluetoothctl.txt`, t.bt);
+  });
+  const path = `${dir.path}/c.db`;
+  const result = await cli("--db", path, "collect", "--replay", drive, "--json", "--quiet");
+  assert.equal(result.code, 0, result.stderr);
+  const expected = [
+    "2024-06-01T10:00:00.000Z",
+    "2024-06-01T10:00:05.000Z",
+    "2024-06-01T10:00:10.000Z",
+  ];
+  const reported = result.stdout.trim().split("\n").map((l) => JSON.parse(l).seenAt);
+  assert.deepEqual(reported, expected);
+  const db = new DatabaseSync(path, { readOnly: true });
+  const times = (table: string) =>
+    rows(
+      db,
+      `SELECT seen_at AS t, clock, count(*) AS n FROM ${table} GROUP BY seen_at ORDER BY seen_at`,
+    );
+  assert.deepEqual(times("wifi_sightings"), [
+    { t: expected[0], clock: "system", n: 10 },
+    { t: expected[1], clock: "gps", n: 10 },
+    { t: expected[2], clock: "gps", n: 10 },
+  ]);
+  assert.deepEqual(times("bluetooth_sightings").map((r) => [r.t, r.clock]), [
+    [expected[0], "system"],
+    [expected[1], "gps"],
+  ]);
+  // The track's "system" time is the recorded tick's too, so a GPX reads one clock.
+  assert.deepEqual(rows(db, "SELECT system_time, gps_time, gps_time_plausible FROM gps_track"), [
+    { system_time: expected[0], gps_time: "2024-06-01T09:59:59.000Z", gps_time_plausible: 1 },
+    { system_time: expected[1], gps_time: "2024-06-01T10:00:04.000Z", gps_time_plausible: 1 },
+    { system_time: expected[1], gps_time: "2004-10-17T10:00:05.000Z", gps_time_plausible: 0 },
+    { system_time: expected[1], gps_time: "2024-06-01T10:00:05.000Z", gps_time_plausible: 1 },
+  ]);
+  assert.deepEqual(
+    rows(db, "SELECT min(first_seen) AS first, max(last_seen) AS last FROM wifi_networks"),
+    [{ first: expected[0], last: expected[2] }],
+  );
+  db.close();
+  const out = `${dir.path}/wigle.csv`;
+  const exported = await cli(
+    "--db",
+    path,
+    "export",
+    "--format",
+    "wigle",
+    "--type",
+    "wifi",
+    "-o",
+    out,
+  );
+  assert.equal(exported.code, 0, exported.stderr);
+  const records = parseCsv(Deno.readTextFileSync(out).split("\n").slice(1).join("\n"), {
+    columns: true,
+  }) as { FirstSeen: string }[];
+  const firstSeen = new Map<string, number>();
+  for (const r of records) firstSeen.set(r.FirstSeen, (firstSeen.get(r.FirstSeen) ?? 0) + 1);
+  assert.deepEqual([...firstSeen], [
+    ["2024-06-01 10:00:00", 10],
+    ["2024-06-01 10:00:05", 10],
+    ["2024-06-01 10:00:10", 10],
+  ]);
+});
+
+Deno.test("a replay with a bad time file is refused before anything is stored; one with no time says so", async () => {
+  using dir = tempDir();
+  const iw = Deno.readTextFileSync(
+    new URL("./fixtures/iw/iw-6.9-mixed-2g5g-scan.txt", import.meta.url),
+  );
+  for (const tick of ["0001", "0002"]) {
+    Deno.mkdirSync(`${dir.path}/drive/${tick}`, { recursive: true });
+    Deno.writeTextFileSync(`${dir.path}/drive/${tick}/iw.txt`, iw);
+  }
+  const path = `${dir.path}/c.db`;
+  Deno.writeTextFileSync(`${dir.path}/drive/0002/time`, "yesterday\n");
+  const bad = await cli("--db", path, "collect", "--replay", `${dir.path}/drive`);
+  assert.deepEqual([bad.code, bad.stderr], [
+    2,
+    `piwardrive: Cannot read replay file "${dir.path}/drive/0002/time": expected one ISO-8601 UTC time like 2026-11-01T10:00:05Z, got "yesterday"\n`,
+  ]);
+  assert.throws(() => Deno.lstatSync(path), Deno.errors.NotFound);
+  Deno.removeSync(`${dir.path}/drive/0002/time`);
+  const before = Date.now();
+  const untimed = await cli("--db", path, "collect", "--replay", `${dir.path}/drive`, "--json");
+  assert.equal(untimed.code, 0, untimed.stderr);
+  assert.equal(
+    untimed.stderr,
+    "warning: replay: no tick has a time file or a GPS time; ticks are timed from now, 5 s apart\n",
+  );
+  const [first, second] = untimed.stdout.trim().split("\n").map((l) =>
+    Date.parse(JSON.parse(l).seenAt)
+  );
+  assert.ok(first >= before - 1000 && first <= Date.now(), `${first}`);
+  assert.equal(second - first, 5000);
+  // --interval spaces untimed ticks too; 0 (as fast as possible) keeps the default spacing.
+  for (const [interval, spacing] of [["100ms", 100], ["0", 5000]] as const) {
+    const spaced = await cli(
+      "--db",
+      path,
+      "collect",
+      "--replay",
+      `${dir.path}/drive`,
+      "--json",
+      "--interval",
+      interval,
+    );
+    assert.equal(spaced.code, 0, spaced.stderr);
+    const seen = spaced.stdout.trim().split("\n").map((l) => Date.parse(JSON.parse(l).seenAt));
+    assert.equal(seen[1] - seen[0], spacing, interval);
+  }
 });

@@ -719,8 +719,36 @@ Deno.test("bad invocations: one line each, exit 2 (usage) or 1", async () => {
       2,
       /'52\.5,13\.4' is invalid\. Expected LAT,LON,RADIUS_M/,
     ],
-    [["--format", "csv", "--exclude", "91,13.4,10"], 2, /Latitude 91 is not within -90\.\.90/],
-    [["--format", "csv", "--exclude", "52,13,-5"], 2, /Radius -5 must be more than 0 metres/],
+    [
+      ["--format", "csv", "--exclude", "91,13.4,10"],
+      2,
+      /Latitude 91 must be a finite number of degrees within -90\.\.90\.?$/m,
+    ],
+    [
+      ["--format", "csv", "--exclude", "NaN,13.4,10"],
+      2,
+      /Latitude NaN must be a finite number of degrees within -90\.\.90\.?$/m,
+    ],
+    [
+      ["--format", "csv", "--exclude", "52,-Infinity,10"],
+      2,
+      /Longitude -Infinity must be a finite number of degrees within -180\.\.180\.?$/m,
+    ],
+    [
+      ["--format", "csv", "--exclude", "52,1e309,10"],
+      2,
+      /Longitude 1e309 must be a finite number of degrees within -180\.\.180\.?$/m,
+    ],
+    ...["-5", "0", "1e309", "NaN", "Infinity", "20000001"].map((
+      radius,
+    ): [string[], number, RegExp] => [
+      ["--format", "csv", "--exclude", `52.2,0.12,${radius}`],
+      2,
+      new RegExp(
+        `Radius ${radius} must be a finite number of metres, more than 0 and at most 20000000 \\(20,000 km\\)\\.?$`,
+        "m",
+      ),
+    ]),
     [["--format", "csv", "--exclude", "52,13,abc"], 2, /Expected LAT,LON,RADIUS_M/],
     [
       ["--format", "csv", "--type", "gsm"],
@@ -803,8 +831,20 @@ Deno.test("progress only on a terminal, cleared before the summary; write errors
     "--format",
     "csv",
   );
-  assert.equal(closed.code, ExitCode.runtime);
-  assert.equal(closed.stderr, "piwardrive: Cannot write the export: the reader closed the pipe\n");
+  // A reader that stops early (`| head`) is a normal end: exit 0, no error and no summary.
+  assert.deepEqual([closed.code, closed.stderr], [ExitCode.ok, ""]);
+  const failing = await runWith(
+    { stdout: { write: () => Promise.reject(new Deno.errors.PermissionDenied("Not permitted")) } },
+    "--db",
+    path,
+    "export",
+    "--format",
+    "csv",
+  );
+  assert.deepEqual([failing.code, failing.stderr], [
+    ExitCode.runtime,
+    "piwardrive: Cannot write the export: Not permitted\n",
+  ]);
 });
 
 Deno.test("export writes blocks of 64 KB: long chunks and characters across block ends arrive whole", async () => {

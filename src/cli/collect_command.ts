@@ -1,5 +1,5 @@
 /** `piwardrive collect`: the logging loop, live or replayed, rendered for a terminal or a log. */
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { isValidInterfaceName } from "../collectors/tool.ts";
 import { runCollect, type TickReport } from "../collect/loop.ts";
 import { loadReplayDir, type ReplayDrive } from "../collect/replay.ts";
@@ -8,6 +8,7 @@ import type { GlobalOptions, Io } from "./context.ts";
 import { openCurrentDatabase } from "./store.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DEFAULT_INTERVAL_MS = 5000;
 
 /** `5s`, `500ms`, `10m`, `1h`, or a bare number of seconds. */
 export function parseDuration(option: string, allowZero = false) {
@@ -23,6 +24,20 @@ export function parseDuration(option: string, allowZero = false) {
     }
     return Math.round(ms);
   };
+}
+
+/** A duration option whose default `--help` shows as the user would type it (`5s`, not 5000). */
+function durationOption(flags: string, description: string, defaultMs: number, allowZero = false) {
+  const name = flags.split(" ")[0];
+  return new Option(flags, description)
+    .argParser(parseDuration(name, allowZero))
+    .default(defaultMs, formatDuration(defaultMs));
+}
+
+/** 5000 → "5s", 120000 → "2m", 500 → "500ms": the shortest form parseDuration reads back. */
+function formatDuration(ms: number): string {
+  const unit = ["h", "m", "s"].find((u) => ms > 0 && ms % UNITS[u] === 0);
+  return unit === undefined ? `${ms}ms` : `${ms / UNITS[unit]}${unit}`;
 }
 
 function parseInterface(value: string): string {
@@ -56,19 +71,19 @@ export function collectCommand(
       "Log WiFi (iw), Bluetooth (bluetoothctl), GPS (gpspipe) and device health into the database",
     )
     .option("--iface <name>", "WiFi interface to scan", parseInterface, "wlan0")
-    .option("--interval <duration>", "time between ticks", parseDuration("--interval", true), 5000)
-    .option(
-      "--health-interval <duration>",
-      "time between health records",
-      parseDuration("--health-interval"),
-      30_000,
+    .addOption(
+      durationOption("--interval <duration>", "time between ticks", DEFAULT_INTERVAL_MS, true),
+    )
+    .addOption(
+      durationOption("--health-interval <duration>", "time between health records", 30_000),
     )
     .option("--gpsd <host:port>", "gpsd to read with gpspipe", parseGpsd, "localhost:2947")
-    .option(
-      "--max-fix-age <duration>",
-      "oldest GPS fix that may position an observation",
-      parseDuration("--max-fix-age"),
-      5000,
+    .addOption(
+      durationOption(
+        "--max-fix-age <duration>",
+        "oldest GPS fix that may position an observation",
+        5000,
+      ),
     )
     .option("--no-wifi", "do not scan WiFi")
     .option("--no-bluetooth", "do not listen for Bluetooth devices")
@@ -128,6 +143,9 @@ export function collectCommand(
         once: options.once ?? false,
         durationMs: options.duration ?? null,
         replay,
+        // Without times of their own, recorded ticks are this far apart (5 s unless told; an
+        // `--interval 0` asks for speed, not for ticks at one instant).
+        replayIntervalMs: options.interval || DEFAULT_INTERVAL_MS,
       }, {
         tick: (report) => {
           if (options.json) io.out(JSON.stringify({ event: "tick", committed: true, ...report }));

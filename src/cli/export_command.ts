@@ -1,8 +1,8 @@
 /**
  * `piwardrive export`: the database as WiGLE CSV, KML, GeoJSON, GPX or plain CSV, streamed to
- * stdout or to a file that appears only when complete (written as `FILE.tmp-<pid>`, mode 0600
- * since it is a location history, then renamed). Progress on a terminal and the summary go to
- * stderr, so stdout carries nothing but the export.
+ * stdout or to `-o PATH` (see output_file.ts for what each kind of path gets). Progress on a
+ * terminal and the summary go to stderr, so stdout carries nothing but the export. A reader that
+ * closes early (`| head`) is a normal end: exit 0, nothing said.
  */
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { DatabaseSync } from "node:sqlite";
@@ -23,14 +23,12 @@ import {
   type WigleDevice,
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
+import { type ByteWriter, osReason, planOutput, writeOutput } from "./output_file.ts";
 
-/**
- * Where bytes go: `Deno.stdout`, an open file, or a test's capture. The bytes passed to `write`
- * are reused once its promise settles: a writer that keeps them keeps a copy.
- */
-export interface ByteWriter {
-  write(bytes: Uint8Array): Promise<number>;
-}
+export type { ByteWriter } from "./output_file.ts";
+
+/** The reader of the export went away (`| head`): the export ends there, successfully. */
+class ReaderClosed extends Error {}
 
 const BLOCK_BYTES = 64 * 1024;
 const PROGRESS_MS = 250;
@@ -43,14 +41,17 @@ const encoder = new TextEncoder();
 class BufferedWriter {
   readonly #writer: ByteWriter;
   readonly #signal: AbortSignal;
+  /** What a write error names: `the export` on stdout, the `-o` path otherwise. */
+  readonly #name: string;
   readonly #block = new Uint8Array(BLOCK_BYTES);
   #used = 0;
   /** The end of a chunk that did not fit: encoded once the block is written. */
   #rest = "";
 
-  constructor(writer: ByteWriter, signal: AbortSignal) {
+  constructor(writer: ByteWriter, signal: AbortSignal, name: string) {
     this.#writer = writer;
     this.#signal = signal;
+    this.#name = name;
   }
 
   /** Buffers `text`; true when the block is full and the caller should `flush()`. */
@@ -86,10 +87,10 @@ class BufferedWriter {
     try {
       while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
     } catch (error) {
-      const detail = error instanceof Deno.errors.BrokenPipe
-        ? "the reader closed the pipe"
-        : errorMessage(error);
-      throw new PiwardriveError(`Cannot write the export: ${detail}`, undefined, { cause: error });
+      if (error instanceof Deno.errors.BrokenPipe) throw new ReaderClosed();
+      throw new PiwardriveError(`Cannot write ${this.#name}: ${osReason(error)}`, undefined, {
+        cause: error,
+      });
     }
   }
 }
@@ -145,7 +146,7 @@ export function wigleDevice(): WigleDevice {
 export function exportCommand(
   io: Io,
   globals: () => GlobalOptions,
-  outputs: { stdout?: ByteWriter } = {},
+  outputs: { stdout?: ByteWriter; stderr?: ByteWriter } = {},
 ) {
   return new Command("export")
     .description(
@@ -179,7 +180,7 @@ export function exportCommand(
     .option("--best", "wigle/csv: one row per network/device at its best position")
     .option("--no-track", "kml/gpx/geojson: leave out the GPS track")
     .option("-o, --output <file>", 'file to write; "-" or none for stdout')
-    .option("--force", "replace an existing output file")
+    .option("--force", "replace an existing output file (keeping its owner and mode)")
     .option("--json", "print the summary as JSON (on stderr)")
     .option("--quiet", "no progress and no summary")
     .action(async (options) => {
@@ -189,11 +190,10 @@ export function exportCommand(
         );
       }
       const target = options.output === undefined || options.output === "-" ? null : options.output;
-      if (target !== null) ensureWritable(target, options.force ?? false);
       const dbPath = resolveDbPath(globals());
-      if (target !== null && sameFile(target, dbPath)) {
-        throw new UsageError(`Output "${target}" is the database itself: give another file`);
-      }
+      if (target !== null) ensureNotTheDatabase(target, dbPath);
+      // Decided before the database is opened: nothing is written to a target that is refused.
+      const plan = target === null ? null : planOutput(target, options.force ?? false);
       const db = openDatabase(dbPath, { readOnly: true });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -213,10 +213,20 @@ export function exportCommand(
           track: options.track,
           device: wigleDevice(),
         });
-        const run = (writer: ByteWriter) => drain(db, chunks, writer, stop.signal);
-        const result = target === null
-          ? await run(outputs.stdout ?? Deno.stdout)
-          : await writeFileAtomically(target, options.force ?? false, run);
+        const name = target === null ? "the export" : `"${target}"`;
+        const run = (writer: ByteWriter) => drain(db, chunks, writer, stop.signal, name);
+        let result: ExportResult;
+        try {
+          result = plan === null
+            ? await run(outputs.stdout ?? Deno.stdout)
+            : await writeOutput(plan, run, {
+              stdout: outputs.stdout ?? Deno.stdout,
+              stderr: outputs.stderr ?? Deno.stderr,
+            });
+        } catch (error) {
+          if (error instanceof ReaderClosed) return;
+          throw error;
+        }
         progress.clear();
         if (!options.quiet) {
           report(io, options.format, target ?? "-", source.counts, result, options.json ?? false);
@@ -238,8 +248,9 @@ async function drain(
   chunks: Generator<string, ExportResult>,
   writer: ByteWriter,
   signal: AbortSignal,
+  name: string,
 ): Promise<ExportResult> {
-  const out = new BufferedWriter(writer, signal);
+  const out = new BufferedWriter(writer, signal, name);
   db.exec("BEGIN");
   try {
     let next = chunks.next();
@@ -251,92 +262,24 @@ async function drain(
   }
 }
 
-/** Refuses an existing output unless `force`, and a directory always. */
-function ensureWritable(path: string, force: boolean): void {
-  if (path.trim() === "" || path.includes("\0")) {
-    throw new UsageError(`Invalid output path ${JSON.stringify(path)}: give a file path or "-"`);
-  }
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.lstatSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw new PiwardriveError(`Cannot check output "${path}": ${errorMessage(error)}`);
-  }
-  if (info.isDirectory) throw new PiwardriveError(`Output "${path}" is a directory: give a file`);
-  if (!force) throw new PiwardriveError(`Output file "${path}" exists: use --force to replace it`);
-}
-
 /**
- * Writes `FILE.tmp-<pid>` (mode 0600) and moves it to `path` only when complete; on any error
- * or interrupt the temporary file is removed and `path` is untouched. Without `force` the move
- * is a hard link, which fails rather than replace a file that appeared meanwhile.
+ * Refuses a target that is the database or one of the files SQLite keeps beside it: replacing
+ * the write-ahead log would lose what it holds as surely as replacing the database.
  */
-async function writeFileAtomically(
-  path: string,
-  force: boolean,
-  write: (writer: ByteWriter) => Promise<ExportResult>,
-): Promise<ExportResult> {
-  const temporary = `${path}.tmp-${Deno.pid}`;
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(temporary, { write: true, createNew: true, mode: 0o600 });
-  } catch (error) {
-    throw new PiwardriveError(`Cannot write "${path}": ${errorMessage(error)}`, undefined, {
-      cause: error,
-    });
-  }
-  let done = false;
-  try {
-    const result = await write(file);
-    file.close();
-    done = true;
-    moveIntoPlace(temporary, path, force);
-    return result;
-  } finally {
-    if (!done) file.close();
-    try {
-      Deno.removeSync(temporary);
-    } catch {
-      // Already moved into place.
-    }
-  }
-}
-
-function moveIntoPlace(temporary: string, path: string, force: boolean): void {
-  const exists = () =>
-    new PiwardriveError(`Output file "${path}" exists: use --force to replace it`);
-  if (!force) {
-    try {
-      Deno.linkSync(temporary, path);
-      return;
-    } catch (error) {
-      if (error instanceof Deno.errors.AlreadyExists) throw exists();
-      // No hard links on this file system (FAT on a USB stick): check, then rename.
-      if (existsNow(path)) throw exists();
-    }
-  }
-  try {
-    Deno.renameSync(temporary, path);
-  } catch (error) {
-    throw new PiwardriveError(`Cannot write "${path}": ${errorMessage(error)}`, undefined, {
-      cause: error,
-    });
+function ensureNotTheDatabase(target: string, dbPath: string): void {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+    if (!sameFile(target, dbPath + suffix)) continue;
+    throw new UsageError(
+      suffix === ""
+        ? `Output "${target}" is the database itself: give another file`
+        : `Output "${target}" is the database's "${suffix.slice(1)}" file: give another file`,
+    );
   }
 }
 
 function sameFile(a: string, b: string): boolean {
   try {
     return Deno.realPathSync(a) === Deno.realPathSync(b);
-  } catch {
-    return false;
-  }
-}
-
-function existsNow(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
   } catch {
     return false;
   }

@@ -15,7 +15,7 @@ import { WifiCollector } from "../collectors/wifi.ts";
 import type { ToolResult } from "../collectors/tool.ts";
 import { PiwardriveError } from "../errors.ts";
 import { bluetoothObservations, PositionTracker, wifiObservations } from "./observe.ts";
-import type { ReplayDrive, ReplayTick } from "./replay.ts";
+import { type RecordedTime, ReplayClock, type ReplayDrive, type ReplayTick } from "./replay.ts";
 import { type TickCounts, TickWriter } from "./store.ts";
 import type { Tick } from "./tick.ts";
 import { loadOuiTable } from "../oui/mod.ts";
@@ -48,6 +48,8 @@ export interface CollectOptions {
   once: boolean;
   durationMs: number | null;
   replay: ReplayDrive | null;
+  /** A replay's recording interval: the time between ticks that carry no time of their own. */
+  replayIntervalMs: number;
 }
 
 /** What the CLI is told after each committed tick. */
@@ -85,6 +87,11 @@ export async function runCollect(
   const replay = options.replay;
   let replayIndex = 0;
   let recorded: ReplayTick = {}; // the tick being replayed, read once
+  // A replay's ticks carry the drive's time, never the replay's.
+  const replayClock = replay
+    ? new ReplayClock(replay, options.replayIntervalMs, () => new Date())
+    : null;
+  let recordedAt: RecordedTime | null = null;
   const replaySource = (_args: string[]): Promise<ToolResult> =>
     Promise.resolve({ kind: "ok", stdout: recorded.iw ?? "", stderr: "" });
   const wifi = options.wifi
@@ -123,9 +130,18 @@ export async function runCollect(
   bluetooth?.start();
   gps?.start();
 
+  let tickNowMs = 0;
   const collectTick = async (final: boolean): Promise<Tick> => {
     if (replay && !final) {
       recorded = replay.tick(replayIndex);
+      recordedAt = replayClock!.timeOf(replayIndex, recorded);
+      if (replayIndex === 0 && replayClock!.untimed) {
+        events.warning(
+          `replay: no tick has a time file or a GPS time; ticks are timed from now, ${
+            options.replayIntervalMs / 1000
+          } s apart`,
+        );
+      }
       if (recorded.bluetoothctl) bluetooth?.feed(recorded.bluetoothctl);
       if (recorded.gpspipe) gps?.feed(recorded.gpspipe);
     }
@@ -136,8 +152,10 @@ export async function runCollect(
       for (const event of bt.items) if (event.kind !== "del") bluetoothInfo?.request(event.address);
     }
     const fixes = gps?.drain() ?? { items: [], warnings: [] };
-    const nowMs = performance.now();
-    const systemNow = new Date();
+    // In a replay, fix ages and the track's system time run on the recorded clock too.
+    const nowMs = recordedAt ? Date.parse(recordedAt.time) : performance.now();
+    const systemNow = recordedAt ? new Date(recordedAt.time) : new Date();
+    tickNowMs = nowMs;
     const track = positions.accept(fixes.items, nowMs, systemNow);
     let sample = null;
     if (health && !final && nowMs - lastHealthMs >= options.healthIntervalMs) {
@@ -147,7 +165,7 @@ export async function runCollect(
       result.warnings.forEach(events.warning);
     }
     [...(scan?.warnings ?? []), ...bt.warnings, ...fixes.warnings].forEach(events.warning);
-    const clock = chooseClock(systemNow, positions.status(nowMs).gpsTime);
+    const clock = recordedAt ?? chooseClock(systemNow, positions.status(nowMs).gpsTime);
     return {
       seenAt: clock.time,
       clock: clock.clock,
@@ -169,7 +187,7 @@ export async function runCollect(
     totals.newWifi += counts.newWifi;
     totals.newBluetooth += counts.newBluetooth;
     totals.track += counts.track;
-    const status = positions.status(performance.now());
+    const status = positions.status(tickNowMs);
     events.tick({
       tick: tickNumber,
       seenAt: tick.seenAt,

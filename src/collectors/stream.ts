@@ -25,6 +25,16 @@ export interface StreamSource {
 const MAX_BACKOFF_MS = 60_000;
 const STOP_GRACE_MS = 2_000;
 
+/** Restart timing; tests shorten it. */
+export interface RestartPolicy {
+  /** Wait before the first restart, doubled after each failed one (up to a minute). */
+  firstBackoffMs: number;
+  /** A child that ran this long had recovered: backoff starts over and a later stop is said. */
+  recoveredAfterMs: number;
+}
+
+const DEFAULT_RESTART: RestartPolicy = { firstBackoffMs: 1000, recoveredAfterMs: MAX_BACKOFF_MS };
+
 export class StreamCollector<T> {
   readonly #name: string;
   readonly #source: StreamSource | null;
@@ -34,7 +44,8 @@ export class StreamCollector<T> {
   #child: Deno.ChildProcess | null = null;
   #stdin: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #stopping = false;
-  #backoffMs = 1000;
+  readonly #restart: RestartPolicy;
+  #backoffMs: number;
   #restartTimer: ReturnType<typeof setTimeout> | null = null;
   #running: Promise<void> | null = null;
   #missing = false;
@@ -42,10 +53,17 @@ export class StreamCollector<T> {
   readonly #said = new Set<string>();
 
   /** `source` null: a replay, fed with `feed()`. */
-  constructor(name: string, source: StreamSource | null, parser: StreamParser<T>) {
+  constructor(
+    name: string,
+    source: StreamSource | null,
+    parser: StreamParser<T>,
+    restart: RestartPolicy = DEFAULT_RESTART,
+  ) {
     this.#name = name;
     this.#source = source;
     this.#parser = parser;
+    this.#restart = restart;
+    this.#backoffMs = restart.firstBackoffMs;
   }
 
   /** False once the tool turned out not to be installed or not allowed. */
@@ -133,10 +151,15 @@ export class StreamCollector<T> {
     this.#child = null;
     this.#stdin = null;
     if (this.#stopping) return;
-    // A child that ran for a good while gets a fresh backoff.
-    if (Date.now() - started > MAX_BACKOFF_MS) this.#backoffMs = 1000;
+    // A child that ran for a good while had recovered: fresh backoff, and a new stop is news.
+    if (Date.now() - started > this.#restart.recoveredAfterMs) {
+      this.#backoffMs = this.#restart.firstBackoffMs;
+      this.#said.delete(STOPPED);
+    }
+    // Keyed without the reason: bluetoothctl's reason carries its pid ("dbus[4711]: …"), so a
+    // key per reason would repeat the warning on every restart.
     this.#say(
-      `exit:${errorText}`,
+      STOPPED,
       `${this.#name}: ${source.command} stopped (exit ${status.code}${
         errorText ? `: ${errorText}` : ""
       }); restarting in ${this.#backoffMs / 1000} s`,
@@ -154,6 +177,8 @@ export class StreamCollector<T> {
     this.#warnings.push(message);
   }
 }
+
+const STOPPED = "stopped";
 
 function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
   try {

@@ -522,6 +522,10 @@ export function distanceM(lat1: number, lon1: number, lat2: number, lon2: number
 }
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+/** Words Number() accepts that name no place: refused with the field's own message. */
+const NOT_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
+/** Half the Earth's circumference, rounded down: a larger zone would cover the whole planet. */
+const MAX_RADIUS_M = 20_000_000;
 
 /**
  * `LAT,LON,RADIUS_M` (decimal degrees, metres) as an exclusion zone.
@@ -533,14 +537,25 @@ const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
  */
 export function parseExclusionZone(text: string): ExclusionZone {
   const parts = text.split(",").map((p) => p.trim());
-  if (parts.length !== 3 || !parts.every((p) => NUMBER.test(p))) {
+  if (parts.length !== 3 || !parts.every((p) => NUMBER.test(p) || NOT_FINITE.test(p))) {
     throw new SyntaxError(`Expected LAT,LON,RADIUS_M like 52.52,13.405,250`);
   }
+  // Number() of "1e309" is Infinity and of "NaN" is NaN: neither may reach the distance sums.
   const [lat, lon, radiusM] = parts.map(Number);
-  if (Math.abs(lat) > 90) throw new RangeError(`Latitude ${parts[0]} is not within -90..90`);
-  if (Math.abs(lon) > 180) throw new RangeError(`Longitude ${parts[1]} is not within -180..180`);
-  if (!(radiusM > 0) || !Number.isFinite(radiusM)) {
-    throw new RangeError(`Radius ${parts[2]} must be more than 0 metres`);
+  if (!(Math.abs(lat) <= 90)) {
+    throw new RangeError(`Latitude ${parts[0]} must be a finite number of degrees within -90..90`);
+  }
+  if (!(Math.abs(lon) <= 180)) {
+    throw new RangeError(
+      `Longitude ${parts[1]} must be a finite number of degrees within -180..180`,
+    );
+  }
+  if (!(radiusM > 0 && radiusM <= MAX_RADIUS_M)) {
+    throw new RangeError(
+      `Radius ${
+        parts[2]
+      } must be a finite number of metres, more than 0 and at most 20000000 (20,000 km)`,
+    );
   }
   return { lat, lon, radiusM };
 }

@@ -57,12 +57,26 @@ Deno.test("parseExclusionZone: LAT,LON,RADIUS_M in range, plain numbers only", (
     lon: 151.2,
     radiusM: 1000,
   });
-  for (const text of ["52.5,13.4", "52.5,13.4,1,2", "0x10,1,1", ",1,1", "a,b,c", "1,1,Infinity"]) {
+  for (const text of ["52.5,13.4", "52.5,13.4,1,2", "0x10,1,1", ",1,1", "a,b,c", "1,1,Inf1"]) {
     assert.throws(() => parseExclusionZone(text), SyntaxError, text);
   }
   for (const text of ["90.1,0,1", "0,-180.5,1", "0,0,0", "0,0,-1"]) {
     assert.throws(() => parseExclusionZone(text), RangeError, text);
   }
+  // Numbers that are no place or no distance get the field's own message, not "more than 0".
+  const cases: [string, string][] = [
+    ["NaN,0,1", "Latitude NaN must be a finite number of degrees within -90..90"],
+    ["1e309,0,1", "Latitude 1e309 must be a finite number of degrees within -90..90"],
+    ["0,-inf,1", "Longitude -inf must be a finite number of degrees within -180..180"],
+    ...["1e309", "Infinity", "nan", "20000000.5"].map((r): [string, string] => [
+      `52.2,0.12,${r}`,
+      `Radius ${r} must be a finite number of metres, more than 0 and at most 20000000 (20,000 km)`,
+    ]),
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseExclusionZone(text), { name: "RangeError", message }, text);
+  }
+  assert.equal(parseExclusionZone("0,0,20000000").radiusM, 20_000_000);
 });
 
 Deno.test("distanceM is the haversine great-circle distance", () => {
