@@ -237,7 +237,26 @@ Deno.test("versions 5 and 6 merge duplicates (best signal, earliest first, lates
   bt.run("AA:BB:CC:00:00:01", "x", -80, "2026-01-05T00:00:00Z", "2026-01-05T00:00:00Z");
   bt.run("AA:BB:CC:00:00:01", "y", -50, "2026-01-06T00:00:00Z", "2026-01-06T00:00:00Z");
   const before = logicalDump(db);
-  migrator.migrateTo(6);
+  // A merge removes rows from their table: refused unless allowed, even though archived.
+  assert.throws(
+    () => migrator.migrateTo(6),
+    {
+      name: "DataLossError",
+      message:
+        "Migrating up to version 6 would delete 3 rows: wifi_networks 2 (archived in wifi_networks_merged), bluetooth_devices 1 (archived in bluetooth_devices_merged); nothing was changed",
+    },
+  );
+  assert.deepEqual(logicalDump(db), before);
+  const steps = migrator.migrateTo(6, { allowDataLoss: "archived" });
+  assert.deepEqual(steps.map((s) => s.deleted), [
+    [{ table: "wifi_networks", column: null, count: 2, archivedIn: "wifi_networks_merged" }],
+    [{
+      table: "bluetooth_devices",
+      column: null,
+      count: 1,
+      archivedIn: "bluetooth_devices_merged",
+    }],
+  ]);
   assert.deepEqual(
     db.prepare(
       "SELECT id, bssid, ssid, signal_strength, first_seen, last_seen, gps_lat FROM wifi_networks ORDER BY id",
@@ -272,7 +291,8 @@ Deno.test("versions 5 and 6 merge duplicates (best signal, earliest first, lates
     () => wifi.run("bb:bb:bb:bb:bb:bb", "dup", -1, null, null, null, null),
     /UNIQUE constraint failed/,
   );
-  migrator.migrateTo(4);
+  // Down puts the archived rows back: nothing is deleted, so nothing needs allowing.
+  assert.deepEqual(migrator.migrateTo(4).map((s) => s.deleted), [undefined, undefined]);
   assert.deepEqual(logicalDump(db), before);
 });
 
