@@ -356,3 +356,23 @@ Deno.test("version 10 marks randomised (locally administered) addresses", () => 
     [1, 0],
   );
 });
+
+Deno.test("a dropped column's values count unless they are its default, a hand-added one too", () => {
+  const db = new DatabaseSync(":memory:");
+  const migrator = new Migrator(db, migrations, { expectedSchema: expected });
+  migrator.migrateTo(4);
+  db.exec("INSERT INTO wifi_networks (bssid) VALUES ('a'), ('b'), ('c')");
+  // confidence_score holds its default 0 everywhere: going below 4 loses nothing.
+  assert.deepEqual(migrator.migrateTo(3).map((s) => s.deleted), [undefined]);
+  migrator.migrateTo(4);
+  db.exec("UPDATE wifi_networks SET confidence_score = 7 WHERE bssid = 'a'");
+  db.exec("ALTER TABLE wifi_networks ADD COLUMN notes TEXT");
+  db.exec("UPDATE wifi_networks SET notes = 'parked car' WHERE bssid IN ('b', 'c')");
+  const before = logicalDump(db);
+  assert.throws(() => migrator.migrateTo(3), {
+    name: "DataLossError",
+    message:
+      "Migrating down to version 3 would delete 3 values: wifi_networks.notes 2, wifi_networks.confidence_score 1; nothing was changed",
+  });
+  assert.deepEqual(logicalDump(db), before);
+});

@@ -83,6 +83,32 @@ export function storedColumnsByTable(db: DatabaseSync): Map<string, string[]> {
   return byTable;
 }
 
+/**
+ * Runs `apply` (one migration step) and returns the values of the stored columns it drops from
+ * tables that stay. Which columns go is only known afterwards (a rebuild, a drop, or a table
+ * recreated by hand), so the step runs under a savepoint; when columns went, it is undone, their
+ * values counted, and run again. Only steps that drop a column (down 2 and down 4 here) run
+ * twice; the figure is exact whatever SQL the step holds. A failure is left to the caller's
+ * transaction, which rolls everything back, savepoint included.
+ */
+export function droppedValues(db: DatabaseSync, apply: () => void): DeletedData[] {
+  const before = storedColumnsByTable(db);
+  db.exec("SAVEPOINT migration_step");
+  apply();
+  const dropped = droppedColumns(before, storedColumnsByTable(db));
+  const deleted: DeletedData[] = [];
+  if (dropped.length > 0) {
+    db.exec("ROLLBACK TO migration_step");
+    for (const { table, column } of dropped) {
+      const count = meaningfulValues(db, table, column);
+      if (count > 0) deleted.push({ table, column, count, archivedIn: null });
+    }
+    apply();
+  }
+  db.exec("RELEASE migration_step");
+  return deleted;
+}
+
 /** Stored columns of tables that exist in both maps and lost columns from `before` to `after`. */
 export function droppedColumns(
   before: Map<string, string[]>,

@@ -17,10 +17,8 @@ import {
   type DataLossPermission,
   type DeletedData,
   deletedRows,
-  droppedColumns,
-  meaningfulValues,
+  droppedValues,
   rowCounts,
-  storedColumnsByTable,
   totalDeleted,
   unpermitted,
 } from "./data_loss.ts";
@@ -198,7 +196,7 @@ export class Migrator {
         let counts = rowCounts(this.#db);
         for (; index < plan.length; index++) {
           const started = performance.now();
-          const deleted = this.#applyMeasuredStep(plan[index]);
+          const deleted = droppedValues(this.#db, () => this.#applyStep(plan[index]));
           const after = rowCounts(this.#db);
           deleted.unshift(
             ...deletedRows(counts, after, plan[index].migration, plan[index].direction),
@@ -232,32 +230,6 @@ export class Migrator {
       );
     }
     return results;
-  }
-
-  /**
-   * Applies one step and returns the values of the stored columns it drops from tables that
-   * stay. Which columns go is only known afterwards (a rebuild, a drop, or a hand-made table
-   * recreation), so the step runs under a savepoint; when columns went, it is undone, their
-   * values counted, and run again. Only steps that drop a column (down 2 and down 4 here) run
-   * twice; every figure is exact for whatever SQL the step holds.
-   */
-  #applyMeasuredStep(step: PlannedStep): DeletedData[] {
-    const before = storedColumnsByTable(this.#db);
-    // A failure anywhere rolls the whole run back (#transaction), savepoint included.
-    this.#db.exec("SAVEPOINT migration_step");
-    this.#applyStep(step);
-    const dropped = droppedColumns(before, storedColumnsByTable(this.#db));
-    const deleted: DeletedData[] = [];
-    if (dropped.length > 0) {
-      this.#db.exec("ROLLBACK TO migration_step");
-      for (const { table, column } of dropped) {
-        const count = meaningfulValues(this.#db, table, column);
-        if (count > 0) deleted.push({ table, column, count, archivedIn: null });
-      }
-      this.#applyStep(step);
-    }
-    this.#db.exec("RELEASE migration_step");
-    return deleted;
   }
 
   #applyStep({ migration, direction }: PlannedStep): void {
