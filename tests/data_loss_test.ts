@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { cli, tempDir } from "./helpers/cli.ts";
 import { databaseAt, logicalDump } from "./helpers/db.ts";
+import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
 
 /** A database holding the demo drive (networks, devices, sightings, track). */
 async function drive(dir: string): Promise<string> {
@@ -221,4 +222,28 @@ Deno.test("merging duplicates: migrate refuses without the flag, collect goes ah
   assert.equal(kept.length, 1);
   assert.match(kept[0], /^collect\.db\.bak-.*-v4-keep$/);
   assert.deepEqual(dump(`${dir.path}/${kept[0]}`).wifi_networks, before.wifi_networks);
+});
+
+Deno.test("collect refuses a migration that deletes rows it does not archive, and says how to go on", async () => {
+  using dir = tempDir();
+  const path = await drive(dir.path);
+  const source = `${dir.path}/migrations`;
+  Deno.mkdirSync(source);
+  for (const m of embeddedMigrationFiles) Deno.writeTextFileSync(`${source}/${m.name}`, m.text);
+  Deno.writeTextFileSync(
+    `${source}/0011_forget_track.sql`,
+    "-- migrate:up\nDELETE FROM gps_track;\n-- migrate:down\nSELECT 1;\n-- migrate:verify\nSELECT 1;\n",
+  );
+  const track = countOf(path, "SELECT count(*) FROM gps_track");
+  const before = dump(path);
+  const result = await cli("--db", path, "--migrations-dir", source, "collect", "--demo", "--once");
+  assert.equal(result.code, 2);
+  assert.equal(
+    result.stderr,
+    `piwardrive: Migrating "${path}" up to version 11 would delete ${n(track)} rows: gps_track ${
+      n(track)
+    }; nothing was changed: export what you need, then run \`piwardrive migrate --allow-data-loss\` (a backup is kept)\n`,
+  );
+  assert.deepEqual(dump(path), before);
+  assert.deepEqual(backups(dir.path), []);
 });
