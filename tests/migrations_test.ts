@@ -6,6 +6,7 @@ import { embeddedMigrations, expectedSchemas, Migrator } from "../src/migrate/mo
 import { diffSchema, readSchema } from "../src/db/schema.ts";
 import { databaseAt, fillBaselineRows, logicalDump, storedColumns } from "./helpers/db.ts";
 import { tempDir } from "./helpers/cli.ts";
+import { archiveTables } from "../src/migrate/data_loss.ts";
 
 const migrations = embeddedMigrations();
 const expected = expectedSchemas(migrations);
@@ -375,4 +376,11 @@ Deno.test("a dropped column's values count unless they are its default, a hand-a
       "Migrating down to version 3 would delete 3 values: wifi_networks.notes 2, wifi_networks.confidence_score 1; nothing was changed",
   });
   assert.deepEqual(logicalDump(db), before);
+});
+
+Deno.test("the tables migrations keep for their own down parts are exactly the merge archives and oui_backfilled", () => {
+  assert.deepEqual(
+    migrations.map((m) => [m.version, archiveTables(m)] as const).filter(([, t]) => t.length > 0),
+    [[5, ["wifi_networks_merged"]], [6, ["bluetooth_devices_merged"]], [9, ["oui_backfilled"]]],
+  );
 });

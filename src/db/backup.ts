@@ -24,7 +24,14 @@ export function backupPathFor(dbPath: string, version: number, now: Date): strin
   return `${dbPath}.bak-${stamp}-v${version}`;
 }
 
-/** The name a backup gets when the run after it deletes rows: never pruned automatically. */
+/**
+ * The name a backup gets when the run after it deletes rows: never pruned automatically.
+ *
+ * @example
+ * ```ts
+ * keptBackupPath("p.db.bak-20261202T115620.123Z-v10"); // "p.db.bak-20261202T115620.123Z-v10-keep"
+ * ```
+ */
 export function keptBackupPath(backupPath: string): string {
   return `${backupPath}-keep`;
 }

@@ -30,7 +30,16 @@ export interface DeletedData {
  */
 export type DataLossPermission = "none" | "archived" | "all";
 
-/** The deletions `permission` does not cover. */
+/**
+ * The deletions `permission` does not cover.
+ *
+ * @example
+ * ```ts
+ * const merged = { table: "wifi_networks", column: null, count: 2, archivedIn: "wifi_networks_merged" };
+ * unpermitted([merged], "archived"); // []
+ * unpermitted([merged], "none"); // [merged]
+ * ```
+ */
 export function unpermitted(deleted: DeletedData[], permission: DataLossPermission): DeletedData[] {
   if (permission === "all") return [];
   if (permission === "archived") return deleted.filter((d) => d.archivedIn === null);
@@ -43,6 +52,12 @@ export function unpermitted(deleted: DeletedData[], permission: DataLossPermissi
  * back where they came from, so dropping them on the way down deletes nothing; rows its up part
  * removes from other tables are archived in them. A table the down part only drops (sightings,
  * the GPS track) holds data.
+ *
+ * @example
+ * ```ts
+ * archiveTables(embeddedMigrations()[4]); // ["wifi_networks_merged"] (version 5)
+ * archiveTables(embeddedMigrations()[6]); // [] (version 7: sightings are data)
+ * ```
  */
 export function archiveTables(migration: Migration): string[] {
   const created = migration.up.flatMap((step) => {
@@ -90,6 +105,12 @@ export function storedColumnsByTable(db: DatabaseSync): Map<string, string[]> {
  * values counted, and run again. Only steps that drop a column (down 2 and down 4 here) run
  * twice; the figure is exact whatever SQL the step holds. A failure is left to the caller's
  * transaction, which rolls everything back, savepoint included.
+ *
+ * @example
+ * ```ts
+ * droppedValues(db, () => db.exec("ALTER TABLE wifi_networks DROP COLUMN vendor"));
+ * // [{ table: "wifi_networks", column: "vendor", count: 110, archivedIn: null }]
+ * ```
  */
 export function droppedValues(db: DatabaseSync, apply: () => void): DeletedData[] {
   const before = storedColumnsByTable(db);
