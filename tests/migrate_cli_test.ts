@@ -178,12 +178,12 @@ Deno.test("--status and --verify refuse --to and the flags of a run, in one line
   const db = `${dir.path}/p.db`;
   databaseAt(db, 3).close();
   const cases: [string[], string][] = [
-    [["--verify", "--to", "3"], "--to does not go with --verify"],
-    [["--status", "--to", "3"], "--to does not go with --status"],
-    [["--status", "--allow-data-loss"], "--allow-data-loss does not go with --status"],
+    [["--verify", "--to", "3"], "Cannot use --to with --verify"],
+    [["--status", "--to", "3"], "Cannot use --to with --status"],
+    [["--status", "--allow-data-loss"], "Cannot use --allow-data-loss with --status"],
     [
       ["--verify", "--no-backup", "--lock-wait", "5"],
-      "--no-backup and --lock-wait do not go with --verify",
+      "Cannot use --no-backup and --lock-wait with --verify",
     ],
   ];
   for (const [args, text] of cases) {

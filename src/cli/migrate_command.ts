@@ -27,8 +27,11 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
       "Bring the database schema to the latest version (or --to N), with a checked backup",
     )
     .option("--to <version>", "migrate up or down to this version", parseNonNegativeInt("--to"))
-    .option("--dry-run", "print the plan and its SQL, change nothing")
-    .option("--status", "list every version: applied when, checksum ok or modified, pending")
+    .option("--dry-run", "print the plan, its SQL and what it would delete; change nothing")
+    .option(
+      "--status",
+      "list every version (applied when, checksum ok or modified, pending) and kept backups",
+    )
     .option("--verify", "prove the schema is exactly what this binary expects (read-only)")
     .option("--deep", "with --verify: also run quick_check over the whole file")
     .option("--no-backup", "do not back up the database before changing it")
@@ -61,7 +64,7 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
         ].filter(Boolean);
         if (given.length > 0) {
           throw new UsageError(
-            `${given.join(" and ")} ${given.length === 1 ? "does" : "do"} not go with ${
+            `Cannot use ${given.join(" and ")} with ${
               options.status ? "--status" : "--verify"
             }: it reads the database at the version it has`,
           );
