@@ -132,6 +132,13 @@ Deno.test("--dry-run says what a run would delete, per step and in all, and writ
       { table: "gps_track", column: null, count: track, archivedIn: null },
     ]);
     assert.deepEqual([...Deno.readDirSync(tmp)], [], "the rehearsal's copy is removed");
+    Deno.env.set("TMPDIR", `${tmp}/missing`);
+    const nowhere = await cli("--db", path, "migrate", "--dry-run", "--to", "7");
+    assert.equal(nowhere.code, 1);
+    assert.match(
+      nowhere.stderr,
+      /^piwardrive: Cannot copy ".*p\.db" into a temporary folder to count what the migration would delete: .*; set TMPDIR to a folder with room for a copy\n$/,
+    );
   } finally {
     if (saved === undefined) Deno.env.delete("TMPDIR");
     else Deno.env.set("TMPDIR", saved);

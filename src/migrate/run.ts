@@ -289,21 +289,24 @@ async function dryRun(options: MigrateOptions): Promise<MigrateOutcome> {
  * its folder untouched; only databases that hold rows need it.
  */
 async function rehearse(db: DatabaseSync, options: MigrateOptions): Promise<StepResult[]> {
-  const dir = Deno.makeTempDirSync({ prefix: "piwardrive-dry-run-" });
+  let dir: string | null = null;
   try {
-    const path = join(dir, "copy.db");
+    let copy: DatabaseSync;
     try {
-      await backup(db, path);
+      dir = Deno.makeTempDirSync({ prefix: "piwardrive-dry-run-" });
+      await backup(db, join(dir, "copy.db"));
+      copy = new DatabaseSync(join(dir, "copy.db"));
     } catch (error) {
       throw new PiwardriveError(
-        `Cannot copy "${options.dbPath}" to "${path}" to count what the migration would delete: ${
+        `Cannot copy "${options.dbPath}" into ${
+          dir ? `"${dir}"` : "a temporary folder"
+        } to count what the migration would delete: ${
           errorMessage(error)
         }; set TMPDIR to a folder with room for a copy`,
         1,
         { cause: error },
       );
     }
-    const copy = new DatabaseSync(path);
     try {
       await loadOuiTable(); // version 9 (up and down) calls oui_vendor()
       const expected = expectedSchemas(options.migrations, precomputedSchema());
@@ -314,7 +317,7 @@ async function rehearse(db: DatabaseSync, options: MigrateOptions): Promise<Step
       copy.close();
     }
   } finally {
-    Deno.removeSync(dir, { recursive: true });
+    if (dir) Deno.removeSync(dir, { recursive: true });
   }
 }
 
