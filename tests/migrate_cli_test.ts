@@ -8,14 +8,16 @@ import { acquireMigrationLock } from "../src/db/lock.ts";
 import { cli, cliProcess, tempDir } from "./helpers/cli.ts";
 import { databaseAt, fillBaselineRows, logicalDump } from "./helpers/db.ts";
 import { embeddedMigrations } from "../src/migrate/mod.ts";
+import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
 
 const LATEST = embeddedMigrations().length;
 
 const backupsIn = (dir: string) =>
-  [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => /\.bak-\d{8}T\d{6}Z-v\d+$/.test(n))
-    .sort();
+  [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+    /\.bak-\d{8}T\d{6}\.\d{3}Z-v\d+$/.test(n)
+  ).sort();
 
-Deno.test("migrate creates a 0600 database, backs up before each change and keeps the newest three", async () => {
+Deno.test("migrate creates a 0600 database, backs up before each change (back to back, no collision) and keeps the newest three", async () => {
   using dir = tempDir();
   const db = `${dir.path}/sub/p.db`;
   const first = await cli("--db", db, "migrate");
@@ -27,8 +29,9 @@ Deno.test("migrate creates a 0600 database, backs up before each change and keep
   assert.equal(Deno.statSync(db).mode! & 0o777, 0o600);
   assert.deepEqual(backupsIn(`${dir.path}/sub`), [], "nothing to back up in a new database");
   for (const target of ["2", String(LATEST), "1", "3"]) {
-    assert.equal((await cli("--db", db, "migrate", "--to", target)).code, 0);
-    await new Promise((r) => setTimeout(r, 1000)); // backup names carry the second
+    // Back to back, as a script runs them: each backup gets a name of its own.
+    const result = await cli("--db", db, "migrate", "--to", target);
+    assert.equal(result.code, 0, result.stderr);
   }
   const backups = backupsIn(`${dir.path}/sub`);
   assert.equal(backups.length, 3);
@@ -168,4 +171,65 @@ Deno.test("--dry-run on a ledger-less database plans from the version it would b
     embeddedMigrations().slice(2).map((m) => m.version),
   );
   assert.deepEqual(Deno.readFileSync(db), before);
+});
+
+Deno.test("--status and --verify refuse --to and the flags of a run, in one line", async () => {
+  using dir = tempDir();
+  const db = `${dir.path}/p.db`;
+  databaseAt(db, 3).close();
+  const cases: [string[], string][] = [
+    [["--verify", "--to", "3"], "Cannot use --to with --verify"],
+    [["--status", "--to", "3"], "Cannot use --to with --status"],
+    [["--status", "--allow-data-loss"], "Cannot use --allow-data-loss with --status"],
+    [
+      ["--verify", "--no-backup", "--lock-wait", "5"],
+      "Cannot use --no-backup and --lock-wait with --verify",
+    ],
+  ];
+  for (const [args, text] of cases) {
+    const result = await cli("--db", db, "migrate", ...args);
+    assert.equal(result.code, 2, args.join(" "));
+    assert.equal(
+      result.stderr,
+      `piwardrive: ${text}: it reads the database at the version it has\n`,
+    );
+    assert.equal(result.stdout, "");
+  }
+  // A dry run previews a run, so it takes the run's flags.
+  const dry = await cli("--db", db, "migrate", "--dry-run", "--to", "2", "--no-backup");
+  assert.equal(dry.code, 0, dry.stderr);
+});
+
+Deno.test("a failing migration says so in one line: up failed, down could not be rolled back", async () => {
+  using dir = tempDir();
+  const source = `${dir.path}/migrations`;
+  Deno.mkdirSync(source);
+  for (const m of embeddedMigrationFiles) Deno.writeTextFileSync(`${source}/${m.name}`, m.text);
+  Deno.writeTextFileSync(
+    `${source}/0011_extra.sql`,
+    "-- migrate:up\nCREATE TABLE extra (a);\nINSERT INTO nowhere VALUES (1);\n" +
+      "-- migrate:down\nDROP TABLE extra;\n-- migrate:verify\nSELECT 1;\n",
+  );
+  const db = `${dir.path}/p.db`;
+  databaseAt(db, LATEST).close();
+  const up = await cli("--db", db, "--migrations-dir", source, "migrate", "--no-backup");
+  assert.equal(up.code, 1);
+  assert.equal(
+    up.stderr,
+    `piwardrive: Migration 0011 (extra) failed: at line 3 (INSERT INTO nowhere VALUES (1)): no such table: nowhere; nothing was changed: the database is still at version ${LATEST}\n`,
+  );
+
+  // A drifted database: the index version 2 added was dropped by hand.
+  const drifted = `${dir.path}/drifted.db`;
+  const setup = databaseAt(drifted, 2);
+  setup.exec("DROP INDEX idx_wifi_vendor");
+  setup.close();
+  const before = Deno.readFileSync(drifted);
+  const down = await cli("--db", drifted, "migrate", "--to", "1", "--no-backup");
+  assert.equal(down.code, 1);
+  assert.equal(
+    down.stderr,
+    "piwardrive: Migration 0002 (add wifi vendor) could not be rolled back: at line 8 (DROP INDEX idx_wifi_vendor): no such index: idx_wifi_vendor; nothing was changed: the database is still at version 2\n",
+  );
+  assert.deepEqual(Deno.readFileSync(drifted), before);
 });

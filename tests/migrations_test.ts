@@ -6,6 +6,7 @@ import { embeddedMigrations, expectedSchemas, Migrator } from "../src/migrate/mo
 import { diffSchema, readSchema } from "../src/db/schema.ts";
 import { databaseAt, fillBaselineRows, logicalDump, storedColumns } from "./helpers/db.ts";
 import { tempDir } from "./helpers/cli.ts";
+import { archiveTables } from "../src/migrate/data_loss.ts";
 
 const migrations = embeddedMigrations();
 const expected = expectedSchemas(migrations);
@@ -237,7 +238,26 @@ Deno.test("versions 5 and 6 merge duplicates (best signal, earliest first, lates
   bt.run("AA:BB:CC:00:00:01", "x", -80, "2026-01-05T00:00:00Z", "2026-01-05T00:00:00Z");
   bt.run("AA:BB:CC:00:00:01", "y", -50, "2026-01-06T00:00:00Z", "2026-01-06T00:00:00Z");
   const before = logicalDump(db);
-  migrator.migrateTo(6);
+  // A merge removes rows from their table: refused unless allowed, even though archived.
+  assert.throws(
+    () => migrator.migrateTo(6),
+    {
+      name: "DataLossError",
+      message:
+        "Migrating up to version 6 would delete 3 rows: wifi_networks 2 (archived in wifi_networks_merged), bluetooth_devices 1 (archived in bluetooth_devices_merged); nothing was changed",
+    },
+  );
+  assert.deepEqual(logicalDump(db), before);
+  const steps = migrator.migrateTo(6, { allowDataLoss: "archived" });
+  assert.deepEqual(steps.map((s) => s.deleted), [
+    [{ table: "wifi_networks", column: null, count: 2, archivedIn: "wifi_networks_merged" }],
+    [{
+      table: "bluetooth_devices",
+      column: null,
+      count: 1,
+      archivedIn: "bluetooth_devices_merged",
+    }],
+  ]);
   assert.deepEqual(
     db.prepare(
       "SELECT id, bssid, ssid, signal_strength, first_seen, last_seen, gps_lat FROM wifi_networks ORDER BY id",
@@ -272,7 +292,8 @@ Deno.test("versions 5 and 6 merge duplicates (best signal, earliest first, lates
     () => wifi.run("bb:bb:bb:bb:bb:bb", "dup", -1, null, null, null, null),
     /UNIQUE constraint failed/,
   );
-  migrator.migrateTo(4);
+  // Down puts the archived rows back: nothing is deleted, so nothing needs allowing.
+  assert.deepEqual(migrator.migrateTo(4).map((s) => s.deleted), [undefined, undefined]);
   assert.deepEqual(logicalDump(db), before);
 });
 
@@ -334,5 +355,32 @@ Deno.test("version 10 marks randomised (locally administered) addresses", () => 
       r.randomized
     ),
     [1, 0],
+  );
+});
+
+Deno.test("a dropped column's values count unless they are its default, a hand-added one too", () => {
+  const db = new DatabaseSync(":memory:");
+  const migrator = new Migrator(db, migrations, { expectedSchema: expected });
+  migrator.migrateTo(4);
+  db.exec("INSERT INTO wifi_networks (bssid) VALUES ('a'), ('b'), ('c')");
+  // confidence_score holds its default 0 everywhere: going below 4 loses nothing.
+  assert.deepEqual(migrator.migrateTo(3).map((s) => s.deleted), [undefined]);
+  migrator.migrateTo(4);
+  db.exec("UPDATE wifi_networks SET confidence_score = 7 WHERE bssid = 'a'");
+  db.exec("ALTER TABLE wifi_networks ADD COLUMN notes TEXT");
+  db.exec("UPDATE wifi_networks SET notes = 'parked car' WHERE bssid IN ('b', 'c')");
+  const before = logicalDump(db);
+  assert.throws(() => migrator.migrateTo(3), {
+    name: "DataLossError",
+    message:
+      "Migrating down to version 3 would delete 3 values: wifi_networks.notes 2, wifi_networks.confidence_score 1; nothing was changed",
+  });
+  assert.deepEqual(logicalDump(db), before);
+});
+
+Deno.test("the tables migrations keep for their own down parts are exactly the merge archives and oui_backfilled", () => {
+  assert.deepEqual(
+    migrations.map((m) => [m.version, archiveTables(m)] as const).filter(([, t]) => t.length > 0),
+    [[5, ["wifi_networks_merged"]], [6, ["bluetooth_devices_merged"]], [9, ["oui_backfilled"]]],
   );
 });

@@ -1,8 +1,12 @@
-/** `piwardrive migrate`: apply, `--to N`, `--dry-run`, `--status`, `--verify`. */
+/**
+ * `piwardrive migrate`: apply, `--to N`, `--dry-run`, `--status`, `--verify`, and
+ * `--allow-data-loss` for a run that deletes rows.
+ */
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { ExitCode, UsageError } from "../errors.ts";
 import { migrationStatus, runMigrate, verifyDatabase } from "../migrate/mod.ts";
 import { pad } from "../migrate/migrator.ts";
+import { count, describeDeleted } from "../migrate/data_loss.ts";
 import { printVerifyReport } from "./verify_output.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
@@ -23,11 +27,18 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
       "Bring the database schema to the latest version (or --to N), with a checked backup",
     )
     .option("--to <version>", "migrate up or down to this version", parseNonNegativeInt("--to"))
-    .option("--dry-run", "print the plan and its SQL, change nothing")
-    .option("--status", "list every version: applied when, checksum ok or modified, pending")
+    .option("--dry-run", "print the plan, its SQL and what it would delete; change nothing")
+    .option(
+      "--status",
+      "list every version (applied when, checksum ok or modified, pending) and kept backups",
+    )
     .option("--verify", "prove the schema is exactly what this binary expects (read-only)")
     .option("--deep", "with --verify: also run quick_check over the whole file")
     .option("--no-backup", "do not back up the database before changing it")
+    .option(
+      "--allow-data-loss",
+      "let a run delete rows (going down, or merging duplicates); its backup is kept",
+    )
     .option(
       "--lock-wait <seconds>",
       "wait this long for another migration",
@@ -35,13 +46,30 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
       30,
     )
     .option("--json", "machine-readable output")
-    .action(async (options) => {
+    .action(async (options, command) => {
       const g = globals();
       const dbPath = resolveDbPath(g);
       const migrations = migrationsFor(g, { precomputed: !options.deep });
       const modes = [options.status, options.verify, options.dryRun].filter(Boolean).length;
       if (modes > 1) throw new UsageError("Use only one of --status, --verify and --dry-run");
       if (options.deep && !options.verify) throw new UsageError("--deep only goes with --verify");
+      if (options.status || options.verify) {
+        // These read the database as it is: a target or a run's flags would be silently ignored.
+        // (A dry run takes every flag of the run it previews.)
+        const given = [
+          options.to !== undefined && "--to",
+          options.allowDataLoss && "--allow-data-loss",
+          options.backup === false && "--no-backup",
+          command.getOptionValueSource("lockWait") === "cli" && "--lock-wait",
+        ].filter(Boolean);
+        if (given.length > 0) {
+          throw new UsageError(
+            `Cannot use ${given.join(" and ")} with ${
+              options.status ? "--status" : "--verify"
+            }: it reads the database at the version it has`,
+          );
+        }
+      }
       const json = (value: unknown) => io.out(JSON.stringify(value, null, 2));
 
       if (options.verify) {
@@ -63,6 +91,12 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
           const when = v.appliedAt ? ` ${v.appliedAt}${v.adopted ? " (adopted)" : ""}` : "";
           io.out(`  ${pad(v.version)}  ${v.state.padEnd(8)}  ${v.description}${when}`);
         }
+        if (report.keptBackups.length > 0) {
+          io.out("Kept backups (taken before runs that deleted rows; never pruned automatically):");
+          for (const b of report.keptBackups) {
+            io.out(`  ${b.path}  version ${b.version}  ${b.time}  ${count(b.bytes)} bytes`);
+          }
+        }
         if (report.versions.some((v) => v.state === "unknown")) exit(ExitCode.schemaNewer);
         else if (report.versions.some((v) => v.state === "modified")) {
           exit(ExitCode.verificationFailed);
@@ -76,6 +110,7 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
         target: options.to,
         dryRun: options.dryRun,
         backup: options.backup,
+        allowDataLoss: options.allowDataLoss ? "all" : "none",
         lockWaitMs: options.lockWait * 1000,
         appVersion: VERSION,
         log: (line) => {
@@ -100,7 +135,23 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
         io.out(
           `  ${s.direction === "up" ? "up  " : "down"} ${pad(s.version)} ${s.description}${took}`,
         );
+        if (s.deleted) {
+          io.out(
+            `       ${outcome.dryRun ? "would delete" : "deleted"} ${describeDeleted(s.deleted)}`,
+          );
+        }
         for (const sql of s.sql ?? []) io.out(indent(sql.endsWith(";") ? sql : `${sql};`));
+      }
+      if (outcome.deleted.length > 0) {
+        const what = describeDeleted(outcome.deleted);
+        if (!outcome.dryRun) {
+          io.out(
+            `Deleted ${what}${
+              outcome.backupPath ? `; the backup before it is kept: ${outcome.backupPath}` : ""
+            }`,
+          );
+        } else if (outcome.permitted) io.out(`Would delete ${what} (allowed by --allow-data-loss)`);
+        else io.out(`Would delete ${what}: refused without --allow-data-loss`);
       }
       if (outcome.dryRun) io.out("Dry run: nothing was changed");
     });

@@ -22,6 +22,8 @@ export async function openCurrentDatabase(
     const outcome = await runMigrate({
       dbPath,
       migrations: migrationsFor(globals),
+      // Merges archived by the migration go ahead (backup kept); anything else needs `migrate`.
+      allowDataLoss: "archived",
       appVersion: VERSION,
       log: (line) => options.quiet || io.err(line),
     });

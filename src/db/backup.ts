@@ -10,10 +10,100 @@ import { errorMessage, PiwardriveError } from "../errors.ts";
 /** How many automatic pre-migration backups are kept beside the database. */
 export const KEEP_BACKUPS = 3;
 
-/** `<db>.bak-<UTC timestamp>-v<version>`: sorts by time, says what it holds. */
+/**
+ * `<db>.bak-<UTC time to the millisecond>-v<version>` (e.g. `p.db.bak-20261202T115620.123Z-v3`):
+ * sorts by time, says what it holds. Two runs in one millisecond, or a clock set back (the Pi has
+ * no RTC), still get a new name: the stamp is `now` or one millisecond after the newest backup
+ * already there, whichever is later, so names never collide and the newest is always last.
+ * Unique because only the holder of the migration lock writes these names.
+ */
 export function backupPathFor(dbPath: string, version: number, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const newest = listBackups(dbPath).reduce((max, b) => Math.max(max, b.timeMs), -Infinity);
+  const stamp = new Date(Math.max(now.getTime(), newest + 1)).toISOString()
+    .replace(/[-:]/g, "");
   return `${dbPath}.bak-${stamp}-v${version}`;
+}
+
+/**
+ * The name a backup gets when the run after it deletes rows: never pruned automatically.
+ *
+ * @example
+ * ```ts
+ * keptBackupPath("p.db.bak-20261202T115620.123Z-v10"); // "p.db.bak-20261202T115620.123Z-v10-keep"
+ * ```
+ */
+export function keptBackupPath(backupPath: string): string {
+  return `${backupPath}-keep`;
+}
+
+/** An automatic pre-migration backup beside the database. */
+export interface BackupFile {
+  path: string;
+  /** The version the database had when it was copied. */
+  version: number;
+  /** When it was taken (from its name), UTC ISO-8601. */
+  time: string;
+  timeMs: number;
+  bytes: number;
+  /** Taken before a run that deleted rows: never pruned automatically. */
+  kept: boolean;
+}
+
+// Both the current stamp (milliseconds) and the one before it (seconds), so pruning still sees
+// backups made by older versions.
+const BACKUP_NAME = /^\.bak-(\d{8})T(\d{6})(?:\.(\d{3}))?Z-v(\d+)(-keep)?$/;
+
+/**
+ * The automatic backups of `dbPath`, oldest first.
+ *
+ * @example
+ * ```ts
+ * listBackups("/var/lib/piwardrive/piwardrive.db").filter((b) => b.kept);
+ * ```
+ */
+export function listBackups(dbPath: string): BackupFile[] {
+  const dir = dirname(dbPath);
+  const base = basename(dbPath);
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  const backups: BackupFile[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile || !entry.name.startsWith(base)) continue;
+    const m = BACKUP_NAME.exec(entry.name.slice(base.length));
+    if (!m) continue;
+    const [, day, time, ms, version, kept] = m;
+    const timeMs = Date.UTC(
+      Number(day.slice(0, 4)),
+      Number(day.slice(4, 6)) - 1,
+      Number(day.slice(6, 8)),
+      Number(time.slice(0, 2)),
+      Number(time.slice(2, 4)),
+      Number(time.slice(4, 6)),
+      Number(ms ?? 0),
+    );
+    if (Number.isNaN(timeMs)) continue;
+    const path = join(dir, entry.name);
+    let bytes: number;
+    try {
+      bytes = Deno.statSync(path).size;
+    } catch {
+      continue; // removed meanwhile
+    }
+    backups.push({
+      path,
+      version: Number(version),
+      time: new Date(timeMs).toISOString(),
+      timeMs,
+      bytes,
+      kept: kept !== undefined,
+    });
+  }
+  return backups.sort((a, b) => a.timeMs - b.timeMs || (a.path < b.path ? -1 : 1));
 }
 
 /** Bytes the database occupies, WAL included. */
@@ -91,15 +181,14 @@ export function quickCheckFile(path: string): string | null {
   }
 }
 
-/** Deletes all but the newest `keep` automatic backups of `dbPath`; returns what it removed. */
+/**
+ * Deletes all but the newest `keep` automatic backups of `dbPath` (old and new names alike);
+ * kept backups (`-keep`, taken before a run that deleted rows) are never touched. Returns what
+ * it removed.
+ */
 export function pruneBackups(dbPath: string, keep = KEEP_BACKUPS): string[] {
-  const dir = dirname(dbPath);
-  const prefix = `${basename(dbPath)}.bak-`;
-  const backups = [...Deno.readDirSync(dir)]
-    .filter((e) => e.isFile && e.name.startsWith(prefix) && /-v\d+$/.test(e.name))
-    .map((e) => e.name)
-    .sort();
-  const removed = backups.slice(0, Math.max(0, backups.length - keep)).map((n) => join(dir, n));
+  const rotating = listBackups(dbPath).filter((b) => !b.kept);
+  const removed = rotating.slice(0, Math.max(0, rotating.length - keep)).map((b) => b.path);
   for (const path of removed) Deno.removeSync(path);
   return removed;
 }

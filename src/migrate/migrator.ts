@@ -12,6 +12,16 @@ import type { PrecomputedSchema } from "./manifest.ts";
 import { hasLedger, insertLedgerRow, LEDGER_DDL, type LedgerRow, readLedger } from "./ledger.ts";
 import { rebuildTable } from "./rebuild.ts";
 import { registerFunctions } from "../db/functions.ts";
+import {
+  DataLossError,
+  type DataLossPermission,
+  type DeletedData,
+  deletedRows,
+  droppedValues,
+  rowCounts,
+  totalDeleted,
+  unpermitted,
+} from "./data_loss.ts";
 
 /** One step of a plan. */
 export interface PlannedStep {
@@ -27,6 +37,19 @@ export interface StepResult {
   status: "success" | "error" | "not_executed" | "rolled_back";
   executionMs?: number;
   error?: string;
+  /** What the step deleted (rows per table, values of dropped columns); absent when nothing. */
+  deleted?: DeletedData[];
+}
+
+/** How one run may go. */
+export interface RunOptions {
+  /** What the run may delete (default `none`: a run that would delete anything is refused). */
+  allowDataLoss?: DataLossPermission;
+  /**
+   * Called inside the run's transaction once every step has succeeded, before COMMIT, with what
+   * the run deletes (empty when nothing); throwing rolls the whole run back.
+   */
+  beforeCommit?: (deleted: DeletedData[]) => void;
 }
 
 /** A migration that failed: names the version, the statement and SQLite's cause. */
@@ -104,14 +127,17 @@ export class Migrator {
       .map((migration) => ({ migration, direction: "down" as const }));
   }
 
-  /** Applies the plan to `target` in one transaction; throws MigrationFailedError on failure. */
-  migrateTo(target = this.latestVersion): StepResult[] {
-    return this.#run(this.plan(target));
+  /**
+   * Applies the plan to `target` in one transaction; throws MigrationFailedError on failure and
+   * DataLossError (nothing changed) when it would delete what `run.allowDataLoss` does not allow.
+   */
+  migrateTo(target = this.latestVersion, run: RunOptions = {}): StepResult[] {
+    return this.#run(this.plan(target), target, run);
   }
 
   /** Applies every pending migration. */
-  migrateToLatest(): StepResult[] {
-    return this.migrateTo(this.latestVersion);
+  migrateToLatest(run: RunOptions = {}): StepResult[] {
+    return this.migrateTo(this.latestVersion, run);
   }
 
   /**
@@ -156,7 +182,7 @@ export class Migrator {
     });
   }
 
-  #run(plan: PlannedStep[]): StepResult[] {
+  #run(plan: PlannedStep[], target: number, run: RunOptions): StepResult[] {
     const results: StepResult[] = plan.map(({ migration, direction }) => ({
       version: migration.version,
       description: migration.description,
@@ -167,12 +193,25 @@ export class Migrator {
     let index = 0;
     try {
       this.#transaction(() => {
+        let counts = rowCounts(this.#db);
         for (; index < plan.length; index++) {
           const started = performance.now();
-          this.#applyStep(plan[index]);
+          const deleted = droppedValues(this.#db, () => this.#applyStep(plan[index]));
+          const after = rowCounts(this.#db);
+          deleted.unshift(
+            ...deletedRows(counts, after, plan[index].migration, plan[index].direction),
+          );
+          counts = after;
           results[index].status = "success";
           results[index].executionMs = Math.round(performance.now() - started);
+          if (deleted.length > 0) results[index].deleted = deleted;
         }
+        // A dropped column's values in a table the run then drops are counted with its rows.
+        const deleted = totalDeleted(results.flatMap((r) => r.deleted ?? []))
+          .filter((d) => d.column === null || counts.has(d.table));
+        const refused = unpermitted(deleted, run.allowDataLoss ?? "none");
+        if (refused.length > 0) throw new DataLossError(refused, plan[0].direction, target);
+        run.beforeCommit?.(deleted);
       });
     } catch (error) {
       for (let k = 0; k < index; k++) results[k].status = "rolled_back";
@@ -181,10 +220,11 @@ export class Migrator {
       results[index].status = "error";
       results[index].error = errorMessage(error);
       const before = this.currentVersion();
+      const what = `Migration ${pad(failed.migration.version)} (${failed.migration.description})`;
       throw new MigrationFailedError(
-        `Migration ${pad(failed.migration.version)} (${failed.migration.description}) failed ` +
-          `${failed.direction === "up" ? "" : "to roll back "}${errorMessage(error)}; ` +
-          `nothing was changed: the database is still at version ${before}`,
+        `${what} ${failed.direction === "up" ? "failed" : "could not be rolled back"}: ${
+          errorMessage(error)
+        }; nothing was changed: the database is still at version ${before}`,
         results,
         { cause: error },
       );

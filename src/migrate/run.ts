@@ -2,8 +2,8 @@
  * `piwardrive migrate` as a service: the lock, adoption of a ledger-less database, the plan,
  * the checked backup, and the run. The CLI only renders what this returns.
  */
-import { DatabaseSync } from "node:sqlite";
-import { dirname } from "node:path";
+import { backup, DatabaseSync } from "node:sqlite";
+import { dirname, join } from "node:path";
 import { ensureSound, openDatabase } from "../db/open.ts";
 import { readSchema } from "../db/schema.ts";
 import {
@@ -11,13 +11,23 @@ import {
   backupPathFor,
   databaseBytes,
   ensureFreeSpace,
+  keptBackupPath,
   pruneBackups,
 } from "../db/backup.ts";
 import { acquireMigrationLock, acquireSharedLock, LOCK_WAIT_MS } from "../db/lock.ts";
 import { expectedSchemas, Migrator, type StepResult } from "./migrator.ts";
+import {
+  DataLossError,
+  type DataLossPermission,
+  type DeletedData,
+  rowCounts,
+  totalDeleted,
+  unpermitted,
+} from "./data_loss.ts";
 import type { Migration } from "./parse.ts";
 import { precomputedSchema } from "./manifest.ts";
 import { loadOuiTable } from "../oui/mod.ts";
+import { errorMessage, PiwardriveError } from "../errors.ts";
 
 export interface MigrateOptions {
   dbPath: string;
@@ -28,7 +38,14 @@ export interface MigrateOptions {
   /** Take a checked backup before changing a database that holds tables (default true). */
   backup?: boolean;
   lockWaitMs?: number;
+  /**
+   * What the run may delete (default `none`): `migrate` passes `all` with --allow-data-loss;
+   * `collect` and `config set` pass `archived` (see DataLossPermission).
+   */
+  allowDataLoss?: DataLossPermission;
   appVersion?: string;
+  /** Clock for backup names, replaceable in tests. */
+  now?: () => Date;
   /** Progress lines (waiting for a lock, backup written, adopted). */
   log?: (line: string) => void;
 }
@@ -40,8 +57,13 @@ export interface MigrateOutcome {
   toVersion: number;
   /** Set when a ledger-less database was (or, on a dry run, would be) adopted at this version. */
   adoptedVersion: number | null;
+  /** The backup taken before the run; it ends in `-keep` when the run deleted rows. */
   backupPath: string | null;
   steps: (StepResult & { sql?: string[] })[];
+  /** What the run deleted (on a dry run: would delete), summed per table, largest first. */
+  deleted: DeletedData[];
+  /** On a dry run: false when the real run would be refused for deleting without permission. */
+  permitted: boolean;
 }
 
 /**
@@ -85,13 +107,42 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
     if (plan.length > 0 && options.backup !== false && hasTables(db)) {
       const bytes = databaseBytes(options.dbPath);
       ensureFreeSpace(dirname(options.dbPath), Math.ceil(bytes * 1.1) + 1048576, "a backup");
-      backupPath = backupPathFor(options.dbPath, fromVersion, new Date());
+      backupPath = backupPathFor(options.dbPath, fromVersion, (options.now ?? nowDate)());
       await backupDatabase(db, backupPath);
-      log(`backup written and checked: ${backupPath}`);
-      for (const removed of pruneBackups(options.dbPath)) log(`old backup removed: ${removed}`);
     }
     if (plan.length > 0) await loadOuiTable(); // version 9 (up and down) calls oui_vendor()
-    const steps = migrator.migrateTo(options.target);
+    let deleted: DeletedData[] = [];
+    let steps: StepResult[];
+    try {
+      steps = migrator.migrateTo(options.target, {
+        allowDataLoss: options.allowDataLoss,
+        beforeCommit: (runDeleted) => {
+          deleted = runDeleted;
+          // Renamed before COMMIT: a power cut in between leaves a kept backup of a database that
+          // lost nothing, never a rotating backup of rows the run deleted.
+          if (runDeleted.length > 0 && backupPath) backupPath = keep(backupPath);
+        },
+      });
+    } catch (error) {
+      if (error instanceof DataLossError) {
+        // Nothing changed, so the copy just taken holds nothing the database does not; the
+        // refusal stays the one line it is.
+        if (backupPath) Deno.removeSync(backupPath);
+        throw new DataLossError(error.deleted, error.direction, error.target, {
+          dbPath: options.dbPath,
+          remedy: refusalRemedy(options),
+        });
+      }
+      if (backupPath) log(`backup written and checked: ${backupPath}`);
+      throw error;
+    }
+    if (backupPath && deleted.length > 0) {
+      log(`backup kept (this run deleted rows; never pruned automatically): ${backupPath}`);
+    } else if (backupPath) log(`backup written and checked: ${backupPath}`);
+    // After the run, so that a refused or failed run costs no older backup.
+    if (backupPath) {
+      for (const removed of pruneBackups(options.dbPath)) log(`old backup removed: ${removed}`);
+    }
     return {
       database: options.dbPath,
       dryRun: false,
@@ -100,11 +151,44 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
       adoptedVersion,
       backupPath,
       steps,
+      deleted,
+      permitted: true,
     };
   } finally {
     db?.close();
     lock.release();
   }
+}
+
+function nowDate(): Date {
+  return new Date();
+}
+
+/** Gives the backup its kept name, or aborts the run. */
+function keep(backupPath: string): string {
+  const kept = keptBackupPath(backupPath);
+  try {
+    Deno.renameSync(backupPath, kept);
+  } catch (error) {
+    throw new PiwardriveError(
+      `Cannot keep the backup "${backupPath}" as "${kept}": ${
+        errorMessage(error)
+      }; nothing was changed`,
+      1,
+      { cause: error },
+    );
+  }
+  return kept;
+}
+
+/** What to do instead, said by the refusal: plain `migrate` has the flag, collect has not. */
+function refusalRemedy(options: MigrateOptions): string {
+  if (options.allowDataLoss === "archived") {
+    return "export what you need, then run `piwardrive migrate --allow-data-loss` (a backup is kept)";
+  }
+  return options.backup === false
+    ? "rerun with --allow-data-loss (and without --no-backup to keep a backup) or export first"
+    : "rerun with --allow-data-loss (a backup is kept) or export first";
 }
 
 /**
@@ -135,6 +219,8 @@ async function upToDate(options: MigrateOptions, waitMs: number): Promise<Migrat
       adoptedVersion: null,
       backupPath: null,
       steps: [],
+      deleted: [],
+      permitted: true,
     };
   } finally {
     db?.close();
@@ -142,7 +228,7 @@ async function upToDate(options: MigrateOptions, waitMs: number): Promise<Migrat
   }
 }
 
-function dryRun(options: MigrateOptions): MigrateOutcome {
+async function dryRun(options: MigrateOptions): Promise<MigrateOutcome> {
   let db: DatabaseSync;
   try {
     db = openDatabase(options.dbPath, { readOnly: true });
@@ -166,15 +252,19 @@ function dryRun(options: MigrateOptions): MigrateOutcome {
     if (scratch) planner.migrateTo(fromVersion);
     const plan = planner.plan(target);
     scratch?.close();
-    const steps = plan.map(({ migration, direction }) => ({
+    const holdsRows = plan.length > 0 && [...rowCounts(db).values()].some((n) => n > 0);
+    const rehearsed = holdsRows ? await rehearse(db, options) : [];
+    const steps = plan.map(({ migration, direction }, i) => ({
       version: migration.version,
       description: migration.description,
       direction,
       status: "not_executed" as const,
+      ...(rehearsed[i]?.deleted ? { deleted: rehearsed[i].deleted } : {}),
       sql: (direction === "up" ? migration.up : migration.down).map((s) =>
         s.kind === "sql" ? s.sql : `-- migrate:rebuild ${s.table}\n${s.createSql}`
       ),
     }));
+    const deleted = totalDeleted(steps.flatMap((s) => s.deleted ?? []));
     return {
       database: options.dbPath,
       dryRun: true,
@@ -183,9 +273,51 @@ function dryRun(options: MigrateOptions): MigrateOutcome {
       adoptedVersion: !hadLedger && adopted > 0 ? adopted : null,
       backupPath: null,
       steps,
+      deleted,
+      permitted: unpermitted(deleted, options.allowDataLoss ?? "none").length === 0,
     };
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The real run, on a copy: what each step deletes, exactly. Counting from the plan alone would
+ * be exact for dropped tables only; a merge's deletions, and the values a dropped column holds
+ * after earlier steps of the same run have changed them, are known only by running it. The copy
+ * (SQLite's online backup into a temporary folder, removed afterwards) leaves the database and
+ * its folder untouched; only databases that hold rows need it.
+ */
+async function rehearse(db: DatabaseSync, options: MigrateOptions): Promise<StepResult[]> {
+  let dir: string | null = null;
+  try {
+    let copy: DatabaseSync;
+    try {
+      dir = Deno.makeTempDirSync({ prefix: "piwardrive-dry-run-" });
+      await backup(db, join(dir, "copy.db"));
+      copy = new DatabaseSync(join(dir, "copy.db"));
+    } catch (error) {
+      throw new PiwardriveError(
+        `Cannot copy "${options.dbPath}" into ${
+          dir ? `"${dir}"` : "a temporary folder"
+        } to count what the migration would delete: ${
+          errorMessage(error)
+        }; set TMPDIR to a folder with room for a copy`,
+        1,
+        { cause: error },
+      );
+    }
+    try {
+      await loadOuiTable(); // version 9 (up and down) calls oui_vendor()
+      const expected = expectedSchemas(options.migrations, precomputedSchema());
+      const migrator = new Migrator(copy, options.migrations, { expectedSchema: expected });
+      migrator.adoptLegacySchema(expected);
+      return migrator.migrateTo(options.target, { allowDataLoss: "all" });
+    } finally {
+      copy.close();
+    }
+  } finally {
+    if (dir) Deno.removeSync(dir, { recursive: true });
   }
 }
 

@@ -1,6 +1,7 @@
 /** `migrate --status`: each version, applied when, checksum ok or modified, or pending. */
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../db/open.ts";
+import { listBackups } from "../db/backup.ts";
 import { readLedger } from "./ledger.ts";
 import type { Migration } from "./parse.ts";
 
@@ -20,6 +21,17 @@ export interface StatusReport {
   currentVersion: number;
   latestVersion: number;
   versions: VersionStatus[];
+  /** Backups taken before runs that deleted rows: never pruned automatically, oldest first. */
+  keptBackups: KeptBackup[];
+}
+
+export interface KeptBackup {
+  path: string;
+  /** The version the database had when it was copied. */
+  version: number;
+  /** When it was taken, UTC ISO-8601. */
+  time: string;
+  bytes: number;
 }
 
 /**
@@ -71,6 +83,12 @@ export function migrationStatus(dbPath: string, migrations: Migration[]): Status
       currentVersion: ledger.length === 0 ? 0 : ledger[ledger.length - 1].version,
       latestVersion: migrations.length,
       versions,
+      keptBackups: listBackups(dbPath).filter((b) => b.kept).map((b) => ({
+        path: b.path,
+        version: b.version,
+        time: b.time,
+        bytes: b.bytes,
+      })),
     };
   } finally {
     db?.close();
