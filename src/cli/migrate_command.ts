@@ -6,6 +6,7 @@ import { pad } from "../migrate/migrator.ts";
 import { printVerifyReport } from "./verify_output.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
+import { migrateLintCommand } from "./migrate_lint_command.ts";
 
 /** A non-negative integer option value, or a usage error naming the option. */
 export function parseNonNegativeInt(option: string) {
@@ -35,6 +36,7 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
       30,
     )
     .option("--json", "machine-readable output")
+    .addCommand(migrateLintCommand(io, globals, exit))
     .action(async (options) => {
       const g = globals();
       const dbPath = resolveDbPath(g);
