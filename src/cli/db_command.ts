@@ -16,6 +16,7 @@ import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
 import { ensureNotNewer } from "./store.ts";
 import { parseNonNegativeInt } from "./migrate_command.ts";
+import { addRecoveryCommands } from "./db_recovery_command.ts";
 
 export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   const db = new Command("db").description("Database maintenance and monitoring");
@@ -159,5 +160,6 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
         lock.release();
       }
     });
+  addRecoveryCommands(db, io, globals, exit);
   return db;
 }
