@@ -16,7 +16,7 @@ import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
 import { ensureNotNewer } from "./store.ts";
 import { parseNonNegativeInt } from "./migrate_command.ts";
-import { addRecoveryCommands } from "./db_recovery_command.ts";
+import { addRecoveryCommands, checkJson } from "./db_recovery_command.ts";
 
 export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   const db = new Command("db").description("Database maintenance and monitoring");
@@ -38,7 +38,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
         : verify.exitCode === ExitCode.schemaNewer
         ? ExitCode.schemaNewer
         : ExitCode.verificationFailed;
-      if (options.json) json({ database: dbPath, ok, ...integrity, verify });
+      if (options.json) json(checkJson(dbPath, ok, integrity, verify));
       else {
         io.out(
           `integrity_check: ${

@@ -1,4 +1,4 @@
-/** `db salvage OUT` and `db reindex`: recovery, added to `piwardrive db`. */
+/** `db salvage OUT` and `db reindex` (recovery, added to `piwardrive db`), and `db check --json`. */
 import type { Command } from "@commander-js/extra-typings";
 import { ExitCode } from "../errors.ts";
 import { acquireMigrationLock } from "../db/lock.ts";
@@ -7,7 +7,27 @@ import { salvageDatabase } from "../db/salvage.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
 import { ensureNotNewer } from "./store.ts";
+import type { VerifyReport } from "../migrate/verify.ts";
+import { verifyJson } from "./verify_output.ts";
 import { parseNonNegativeInt } from "./migrate_command.ts";
+
+/**
+ * The stable `db check --json` object: `status` and every finding (integrity_check,
+ * foreign_key_check, and each failed verify check's) first, then the fields it always had.
+ */
+export function checkJson(
+  database: string,
+  ok: boolean,
+  integrity: { integrity: string[]; foreignKeys: string[] },
+  verify: VerifyReport,
+) {
+  const findings = [
+    ...integrity.integrity.map((message) => ({ check: "integrity_check", message })),
+    ...integrity.foreignKeys.map((message) => ({ check: "foreign_key_check", message })),
+    ...verifyJson(verify).findings,
+  ];
+  return { status: ok ? "ok" : "failed", findings, database, ok, ...integrity, verify };
+}
 
 // deno-lint-ignore no-explicit-any
 export function addRecoveryCommands<T extends Command<any, any, any>>(
