@@ -1,7 +1,10 @@
 /** `piwardrive migrate lint` as a user and CI run it: exit codes, output lines, files and --json. */
 import assert from "node:assert/strict";
 import { cli, tempDir } from "./helpers/cli.ts";
+import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
 
+const COUNT = embeddedMigrationFiles.length;
+const NEXT_FILE = `${String(COUNT + 1).padStart(4, "0")}_drop_track.sql`;
 const SHIPPED = new URL("../migrations/", import.meta.url).pathname.replace(/\/$/, "");
 
 /** A migrations directory: the shipped files and baseline, plus `extra`. */
@@ -23,7 +26,7 @@ Deno.test("migrate lint: the embedded migrations are clean (exit 0), two finding
   assert.equal(result.code, 0);
   assert.equal(
     result.stdout,
-    "10 migration file(s) linted: 0 error(s), 0 warning(s), 2 accepted on purpose\n",
+    `${COUNT} migration file(s) linted: 0 error(s), 0 warning(s), 2 accepted on purpose\n`,
   );
   const json = JSON.parse((await cli("migrate", "lint", "--json")).stdout);
   assert.equal(json.status, "ok");
@@ -32,19 +35,22 @@ Deno.test("migrate lint: the embedded migrations are clean (exit 0), two finding
 
 Deno.test("migrate lint: an error-level finding exits 3 with file, line, code and fix", async () => {
   using dir = tempDir();
-  const path = migrationsDir(dir.path, { "0011_drop_track.sql": DROP });
+  const path = migrationsDir(dir.path, { [NEXT_FILE]: DROP });
   const all = await cli("--migrations-dir", path, "migrate", "lint");
   assert.equal(all.code, 3);
   assert.match(
     all.stdout,
-    /^0011_drop_track\.sql:2: error drop-table: The up part drops table gps_track, which earlier migrations created\n {4}fix: keep it/m,
+    new RegExp(
+      `^${NEXT_FILE}:2: error drop-table: The up part drops table gps_track, which earlier migrations created\\n {4}fix: keep it`,
+      "m",
+    ),
   );
-  assert.match(all.stdout, /11 migration file\(s\) linted: 2 error\(s\)/);
-  const one = await cli("migrate", "lint", "--json", `${path}/0011_drop_track.sql`);
+  assert.match(all.stdout, new RegExp(`${COUNT + 1} migration file\\(s\\) linted: 2 error\\(s\\)`));
+  const one = await cli("migrate", "lint", "--json", `${path}/${NEXT_FILE}`);
   assert.equal(one.code, 3);
   const json = JSON.parse(one.stdout);
   assert.equal(json.status, "failed");
-  assert.deepEqual(json.files, ["0011_drop_track.sql"]);
+  assert.deepEqual(json.files, [NEXT_FILE]);
   assert.deepEqual(json.findings.map((f: { code: string }) => f.code), [
     "drop-table",
     "down-not-inverse",
@@ -57,8 +63,8 @@ Deno.test("migrate lint: a reasoned lint:ignore makes a new file pass", async ()
     "DROP TABLE",
     "-- lint:ignore drop-table the track now lives in gps_fixes\n-- lint:ignore down-not-inverse the dropped track cannot come back\nDROP TABLE",
   );
-  const path = migrationsDir(dir.path, { "0011_drop_track.sql": text });
-  const result = await cli("migrate", "lint", `${path}/0011_drop_track.sql`);
+  const path = migrationsDir(dir.path, { [NEXT_FILE]: text });
+  const result = await cli("migrate", "lint", `${path}/${NEXT_FILE}`);
   assert.equal(
     result.stdout,
     "1 migration file(s) linted: 0 error(s), 0 warning(s), 2 accepted on purpose\n",

@@ -6,6 +6,7 @@ import { cli, tempDir } from "./helpers/cli.ts";
 import { databaseAt, fillBaselineRows } from "./helpers/db.ts";
 import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
 
+const LATEST = embeddedMigrationFiles.length;
 const hash = (path: string) => createHash("sha256").update(Deno.readFileSync(path)).digest("hex");
 const listing = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
 const versionOf = (path: string) => {
@@ -40,9 +41,15 @@ Deno.test("--rehearse reports each step and verifies the copy; the live file is 
     result.stdout,
     /\n {8}wifi_networks +120 → 120 rows\n {8}wifi_networks_merged +- → 0 rows\n/,
   );
-  assert.match(result.stdout, /\n {8}schema_version +9 → 10 rows\n/);
+  assert.match(
+    result.stdout,
+    new RegExp(`\\n {8}schema_version +${LATEST - 1} → ${LATEST} rows\\n`),
+  );
   assert.match(result.stdout, /Verification passed: all 9 checks\n/);
-  assert.match(result.stdout, /Rehearsal passed: migrate would take ".*p\.db" to version 10\n$/);
+  assert.match(
+    result.stdout,
+    new RegExp(`Rehearsal passed: migrate would take ".*p\\.db" to version ${LATEST}\\n$`),
+  );
   assert.equal(hash(db), before);
   assert.deepEqual(listing(dir.path), files);
   assert.equal(versionOf(db), 4);
@@ -58,7 +65,7 @@ Deno.test("--rehearse --keep keeps the migrated copy and says where", async () =
   assert.equal(outcome.status, "ok");
   assert.equal(outcome.kept, true);
   assert.deepEqual(listing(dir.path), ["p.db", outcome.copyPath.slice(dir.path.length + 1)]);
-  assert.equal(versionOf(outcome.copyPath), 10);
+  assert.equal(versionOf(outcome.copyPath), LATEST);
   assert.equal(versionOf(db), 4);
   assert.equal(hash(db), before);
   const step = outcome.steps[0];
@@ -77,13 +84,13 @@ Deno.test("--rehearse --keep keeps the migrated copy and says where", async () =
 
 Deno.test("--rehearse fails (exit 3) on data a migration cannot take, and leaves the database as it was", async () => {
   using dir = tempDir();
-  const db = liveDatabase(dir.path, 10);
+  const db = liveDatabase(dir.path, LATEST);
   const migrations = `${dir.path}/migrations`;
   Deno.mkdirSync(migrations);
   for (const f of embeddedMigrationFiles) Deno.writeTextFileSync(`${migrations}/${f.name}`, f.text);
   // Passes on an empty database, fails on one with two networks.
   Deno.writeTextFileSync(
-    `${migrations}/0011_one_key.sql`,
+    `${migrations}/${String(LATEST + 1).padStart(4, "0")}_one_key.sql`,
     "-- migrate:up\nINSERT INTO configuration (key, value) SELECT 'probe', bssid FROM wifi_networks;\n" +
       "-- migrate:down\nDELETE FROM configuration WHERE key = 'probe';\n-- migrate:verify\nSELECT 1;\n",
   );
@@ -92,7 +99,7 @@ Deno.test("--rehearse fails (exit 3) on data a migration cannot take, and leaves
   assert.equal(result.code, 3);
   assert.match(
     result.stdout,
-    /\n {2}up {3}0011 one key: FAILED: .*UNIQUE constraint failed: configuration\.key/,
+    /\n {2}up {3}\d{4} one key: FAILED: .*UNIQUE constraint failed: configuration\.key/,
   );
   assert.match(
     result.stdout,

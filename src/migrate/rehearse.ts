@@ -197,7 +197,10 @@ function copyPlace(
     .replace(/\.\d+Z$/, "Z");
   const beside = dirname(options.dbPath) || ".";
   if (freeBytes(beside) >= needed) {
-    return { path: `${options.dbPath}.rehearsal-${stamp}`, location: "beside" };
+    // A kept copy of an earlier rehearsal in the same second keeps its name.
+    let path = `${options.dbPath}.rehearsal-${stamp}`;
+    for (let n = 2; exists(path); n++) path = `${options.dbPath}.rehearsal-${stamp}-${n}`;
+    return { path, location: "beside" };
   }
   const tmp = options.tmpDir ?? Deno.env.get("TMPDIR") ?? "/tmp";
   if (freeBytes(tmp) >= needed) {
@@ -216,6 +219,15 @@ function copyPlace(
         mib(freeBytes(tmp))
       } free) has it; free some space`,
   );
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function freeBytes(dir: string): number {

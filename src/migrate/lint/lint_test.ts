@@ -4,11 +4,12 @@ import { migrationChecksum } from "../checksum.ts";
 import { type LintBaseline, lintMigrations, type LintReport } from "./mod.ts";
 import shippedBaseline from "../../../migrations/lint-baseline.json" with { type: "json" };
 
-const NEW = "0011_change.sql";
+const NEXT = embeddedMigrationFiles.length + 1;
+const NEW = `${String(NEXT).padStart(4, "0")}_change.sql`;
 const file = (up: string, down: string, verify = "SELECT 1;") =>
   `-- migrate:up\n${up}\n\n-- migrate:down\n${down}\n\n-- migrate:verify\n${verify}\n`;
 
-/** Lints a new version 11 on top of the ten shipped migrations. */
+/** Lints a new version on top of the shipped migrations. */
 function lintNew(text: string, baseline?: LintBaseline, name = NEW): LintReport {
   return lintMigrations([...embeddedMigrationFiles, { name, text }], { baseline, only: [name] });
 }
@@ -209,7 +210,13 @@ Deno.test("up-missing, down-missing, verify-missing and parse-error", () => {
   );
   assert.deepEqual(empty, ["down-missing"]);
   assert.deepEqual(
-    codes(lintNew(file(GPS_TRACK_ROUND_TRIP, GPS_TRACK_BACK), undefined, "0011_Bad-Name.sql")),
+    codes(
+      lintNew(
+        file(GPS_TRACK_ROUND_TRIP, GPS_TRACK_BACK),
+        undefined,
+        `${String(NEXT).padStart(4, "0")}_Bad-Name.sql`,
+      ),
+    ),
     ["parse-error"],
   );
 });
@@ -246,7 +253,10 @@ Deno.test("down-not-inverse: replaying up then down must give the previous schem
   );
   const f = report.findings.find((x) => x.code === "down-not-inverse")!;
   assert.equal(f.line, 5);
-  assert.match(f.message, /^The down part does not restore the schema of version 10: .*fix_source/);
+  assert.match(
+    f.message,
+    new RegExp(`^The down part does not restore the schema of version ${NEXT - 1}: .*fix_source`),
+  );
 });
 
 Deno.test("up-fails and down-fails: the runner's own replay", () => {
@@ -305,7 +315,7 @@ Deno.test("released-edited: a released file's text changed; nothing accepts it",
   assert.deepEqual(codes(clean), []);
 });
 
-Deno.test("the shipped migrations: clean with their baseline, two accepted findings without it", () => {
+Deno.test("the shipped migrations: clean with their baseline; without it, two errors", () => {
   const report = lintMigrations([...embeddedMigrationFiles], { baseline: shippedBaseline });
   assert.deepEqual(report.findings, []);
   assert.deepEqual(report.accepted.map((a) => `${a.file}:${a.line} ${a.code}`), [
