@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { isValidInterfaceName } from "../collectors/tool.ts";
 import { UsageError } from "../errors.ts";
 import type { GlobalOptions, Io } from "./context.ts";
+import { CHECK_UNITS, type CheckUnit, checkUnit } from "./service_check_units.ts";
 
 /** Absolute paths without whitespace, quotes, `%` or `$`, which systemd would interpret. */
 const UNIT_PATH = /^\/[A-Za-z0-9_./+-]*$/;
@@ -82,10 +83,19 @@ export function serviceCommand(io: Io, globals: () => GlobalOptions) {
       }
       return v;
     }, "wlan0")
+    .option("--unit <name>", `collect (default), ${CHECK_UNITS.join(", ")}`, (v: string) => {
+      if (v !== "collect" && !(CHECK_UNITS as readonly string[]).includes(v)) {
+        throw new InvalidArgumentError(`--unit expects collect, ${CHECK_UNITS.join(", ")}.`);
+      }
+      return v;
+    }, "collect")
     .action((options) => {
       // The service runs as root: its database defaults to root's, whoever prints the unit.
       const db = globals().db ?? "/var/lib/piwardrive/piwardrive.db";
       if (!UNIT_PATH.test(db)) throw new UsageError(unitPathMessage("--db", db));
-      io.out(systemdUnit({ ...options, db }).trimEnd());
+      const unit = options.unit === "collect"
+        ? systemdUnit({ ...options, db })
+        : checkUnit(options.unit as CheckUnit, { ...options, db });
+      io.out(unit.trimEnd());
     });
 }
