@@ -5,6 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { cli, tempDir } from "./helpers/cli.ts";
 import { databaseAt, fillBaselineRows } from "./helpers/db.ts";
 import { embeddedMigrations } from "../src/migrate/mod.ts";
+import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
 
 const LATEST = embeddedMigrations().length;
 const ROWS = 3000;
@@ -137,4 +138,37 @@ Deno.test("db reindex repairs indexes that no longer match their table", async (
   assert.match(result.stdout, /\nintegrity_check before: .*missing from index/);
   assert.match(result.stdout, /\nintegrity_check after: ok\n$/);
   assert.equal((await cli("--db", path, "db", "check")).code, 0);
+});
+
+Deno.test("db salvage: a database newer than the binary exits 4 and leaves no OUT", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/p.db`;
+  const db = databaseAt(path, LATEST);
+  db.prepare(
+    "INSERT INTO schema_version (version, description, applied_at) VALUES (?, 'later', 'now')",
+  ).run(LATEST + 1);
+  db.close();
+  const result = await cli("--db", path, "db", "salvage", `${dir.path}/out.db`);
+  assert.equal(result.code, 4);
+  assert.match(result.stderr, /^piwardrive: Database schema is newer than this binary/);
+  assert.equal([...Deno.readDirSync(dir.path)].some((e) => e.name.startsWith("out.db")), false);
+});
+
+Deno.test("db salvage: when the fresh database cannot be built, no half-made OUT is left", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/p.db`;
+  databaseAt(path, LATEST).close();
+  const migrations = `${dir.path}/migrations`;
+  Deno.mkdirSync(migrations);
+  for (const f of embeddedMigrationFiles) {
+    const text = f.name.startsWith("0002_")
+      ? f.text.replace(/-- migrate:verify\n[\s\S]*$/, "-- migrate:verify\nSELECT 0;\n")
+      : f.text;
+    Deno.writeTextFileSync(`${migrations}/${f.name}`, text);
+  }
+  const out = `${dir.path}/out.db`;
+  const result = await cli("--db", path, "--migrations-dir", migrations, "db", "salvage", out);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /Migration 0002 \(add wifi vendor\) failed/);
+  assert.throws(() => Deno.statSync(out), Deno.errors.NotFound);
 });

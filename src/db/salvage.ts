@@ -8,7 +8,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
-import { errorMessage, PiwardriveError } from "../errors.ts";
+import { errorMessage, PiwardriveError, SchemaNewerError } from "../errors.ts";
 import { diffSchema, readSchema } from "./schema.ts";
 import { expectedSchemas, Migrator } from "../migrate/migrator.ts";
 import type { Migration } from "../migrate/parse.ts";
@@ -53,6 +53,7 @@ export function salvageDatabase(
     const version = versionOf(source, migrations, dbPath);
     createNew(outPath);
     const out = new DatabaseSync(outPath);
+    let made = false;
     try {
       new Migrator(out, migrations).migrateTo(version);
       out.exec("PRAGMA foreign_keys = OFF");
@@ -75,9 +76,11 @@ export function salvageDatabase(
       }
       out.exec("COMMIT");
       const orphans = (out.prepare("PRAGMA foreign_key_check").all()).length;
+      made = true;
       return { source: dbPath, output: outPath, version, tables, orphans };
     } finally {
       out.close();
+      if (!made) Deno.removeSync(outPath); // no half-made copy is left to be mistaken for one
     }
   } finally {
     source.close();
@@ -110,10 +113,13 @@ function createNew(outPath: string): void {
 
 /** The version the damaged file was at: its ledger, else the known version its schema matches. */
 function versionOf(db: DatabaseSync, migrations: Migration[], dbPath: string): number {
+  let newer: number | null = null;
   try {
     const row = db.prepare("SELECT max(version) AS v FROM schema_version").get() as { v: number };
     if (row.v >= 1 && row.v <= migrations.length) return row.v;
+    newer = row.v > migrations.length ? row.v : null;
   } catch { /* the ledger is damaged or missing: try the schema */ }
+  if (newer !== null) throw new SchemaNewerError([newer], migrations.length);
   try {
     const live = readSchema(db);
     delete live.tables.schema_version;
