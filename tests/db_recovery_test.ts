@@ -83,6 +83,12 @@ Deno.test("db salvage: a table b-tree page overwritten; every other row comes ba
 
   assert.equal(hash(bad), before);
   assert.deepEqual([...Deno.readDirSync(damagedDir)].map((e) => e.name).sort(), beside);
+  assert.deepEqual(
+    [...Deno.readDirSync(dir.path)].map((e) => e.name).filter((n) => !n.startsWith("good.db"))
+      .sort(),
+    ["damaged", "rescued.db"],
+    "the working copy beside OUT is removed",
+  );
 
   const again = await cli("--db", bad, "db", "salvage", out);
   assert.equal(again.code, 1);

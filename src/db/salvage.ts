@@ -1,13 +1,16 @@
 /**
  * `db salvage OUT`: every row that can still be read from a damaged database, copied into a fresh
- * one at the same schema version. The damaged file is opened immutable and read-only, so nothing
- * (not even a -shm or a journal) is written beside it. Each table is read in rowid order; where a
+ * one at the same schema version. SQLite never opens the damaged file: its bytes (and its -wal or
+ * -journal, if any) are copied into a working copy beside OUT, which is read and then removed, so
+ * nothing is written to or beside the damaged file. (An `immutable=1` URI would do it in place,
+ * but Deno honours SQLite URIs only for programs run with every permission.) Each table is read in rowid order; where a
  * page cannot be read, the reader jumps forward by growing rowid steps until it lands on a page
  * that can, and counts the rowids it stepped over as lost.
  */
 import { DatabaseSync } from "node:sqlite";
-import { pathToFileURL } from "node:url";
-import { resolve } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { statfsSync } from "node:fs";
+import { databaseBytes } from "./backup.ts";
 import { errorMessage, PiwardriveError, SchemaNewerError } from "../errors.ts";
 import { diffSchema, readSchema } from "./schema.ts";
 import { expectedSchemas, Migrator } from "../migrate/migrator.ts";
@@ -48,7 +51,14 @@ export function salvageDatabase(
   outPath: string,
   migrations: Migration[],
 ): SalvageOutcome {
-  const source = openImmutable(dbPath);
+  const scratch = workingCopy(dbPath, outPath);
+  let source: DatabaseSync;
+  try {
+    source = new DatabaseSync(scratch);
+  } catch (error) {
+    removeWorkingCopy(scratch);
+    throw new PiwardriveError(`Cannot open "${dbPath}" to salvage it: ${errorMessage(error)}`);
+  }
   try {
     const version = versionOf(source, migrations, dbPath);
     createNew(outPath);
@@ -84,17 +94,64 @@ export function salvageDatabase(
     }
   } finally {
     source.close();
+    removeWorkingCopy(scratch);
   }
 }
 
-function openImmutable(dbPath: string): DatabaseSync {
+const COMPANIONS = ["-wal", "-journal"];
+
+/** A copy of the damaged file and its companions beside OUT, after checking there is room. */
+function workingCopy(dbPath: string, outPath: string): string {
   try {
     if (!Deno.statSync(dbPath).isFile) throw new Error("not a file");
-    const url = pathToFileURL(resolve(dbPath));
-    url.searchParams.set("immutable", "1");
-    return new DatabaseSync(url, { readOnly: true });
   } catch (error) {
     throw new PiwardriveError(`Cannot open "${dbPath}" to salvage it: ${errorMessage(error)}`);
+  }
+  try {
+    Deno.statSync(outPath);
+    throw new PiwardriveError(
+      `Cannot salvage into "${outPath}": the file already exists; give a new path`,
+    );
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const dir = dirname(outPath) || ".";
+  // The working copy, then OUT itself: room for the file twice over.
+  const needed = databaseBytes(dbPath) * 2 + 1048576;
+  const free = Number(statfsSync(dir).bavail) * Number(statfsSync(dir).bsize);
+  if (free < needed) {
+    throw new PiwardriveError(
+      `Not enough free disk space to salvage into "${dir}": ${
+        Math.floor(free / 1048576)
+      } MiB free, ` +
+        `${
+          Math.ceil(needed / 1048576)
+        } MiB needed (a working copy and OUT); give OUT on a larger disk`,
+    );
+  }
+  const scratch = join(dir, `.${basename(outPath)}.salvage-source`);
+  removeWorkingCopy(scratch);
+  try {
+    Deno.copyFileSync(dbPath, scratch);
+    for (const suffix of COMPANIONS) {
+      try {
+        Deno.copyFileSync(dbPath + suffix, scratch + suffix);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+  } catch (error) {
+    removeWorkingCopy(scratch);
+    throw new PiwardriveError(`Cannot copy "${dbPath}" to salvage it: ${errorMessage(error)}`);
+  }
+  return scratch;
+}
+
+function removeWorkingCopy(scratch: string): void {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+    try {
+      Deno.removeSync(scratch + suffix);
+    } catch { /* not there */ }
   }
 }
 
