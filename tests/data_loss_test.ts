@@ -7,6 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { cli, tempDir } from "./helpers/cli.ts";
 import { databaseAt, logicalDump } from "./helpers/db.ts";
 import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
+const LATEST = embeddedMigrationFiles.length;
 
 /** A database holding the demo drive (networks, devices, sightings, track). */
 async function drive(dir: string): Promise<string> {
@@ -154,7 +155,7 @@ Deno.test("with --allow-data-loss the run goes ahead and its backup, holding eve
   const result = await cli("--db", path, "migrate", "--to", "1", "--allow-data-loss");
   assert.equal(result.code, 0, result.stderr);
   const [kept] = backups(dir.path);
-  assert.match(kept, /^p\.db\.bak-\d{8}T\d{6}\.\d{3}Z-v10-keep$/);
+  assert.match(kept, new RegExp(`^p\\.db\\.bak-\\d{8}T\\d{6}\\.\\d{3}Z-v${LATEST}-keep$`));
   const keptPath = `${dir.path}/${kept}`;
   assert.match(
     result.stdout,
@@ -189,12 +190,12 @@ Deno.test("with --allow-data-loss the run goes ahead and its backup, holding eve
     new RegExp(
       `\\nKept backups \\(taken before runs that deleted rows; never pruned automatically\\):\\n {2}${
         keptPath.replaceAll(".", "\\.")
-      } {2}version 10 {2}${time.replaceAll(".", "\\.")} {2}${n(keptBytes.length)} bytes\\n$`,
+      } {2}version ${LATEST} {2}${time.replaceAll(".", "\\.")} {2}${n(keptBytes.length)} bytes\\n$`,
     ),
   );
   const json = JSON.parse((await cli("--db", path, "migrate", "--status", "--json")).stdout);
   assert.deepEqual(json.keptBackups, [
-    { path: keptPath, version: 10, time, bytes: keptBytes.length },
+    { path: keptPath, version: LATEST, time, bytes: keptBytes.length },
   ]);
 });
 
@@ -217,7 +218,7 @@ Deno.test("merging duplicates: migrate refuses without the flag, collect goes ah
   assert.equal(refused.code, 2);
   assert.equal(
     refused.stderr,
-    `piwardrive: Migrating "${plain}" up to version 10 would delete 2 rows: wifi_networks 2 (archived in wifi_networks_merged); nothing was changed: rerun with --allow-data-loss (a backup is kept) or export first\n`,
+    `piwardrive: Migrating "${plain}" up to version ${LATEST} would delete 2 rows: wifi_networks 2 (archived in wifi_networks_merged); nothing was changed: rerun with --allow-data-loss (a backup is kept) or export first\n`,
   );
   assert.deepEqual(dump(plain), before);
 
@@ -239,7 +240,7 @@ Deno.test("collect refuses a migration that deletes rows it does not archive, an
   Deno.mkdirSync(source);
   for (const m of embeddedMigrationFiles) Deno.writeTextFileSync(`${source}/${m.name}`, m.text);
   Deno.writeTextFileSync(
-    `${source}/0011_forget_track.sql`,
+    `${source}/${String(LATEST + 1).padStart(4, "0")}_forget_track.sql`,
     "-- migrate:up\nDELETE FROM gps_track;\n-- migrate:down\nSELECT 1;\n-- migrate:verify\nSELECT 1;\n",
   );
   const track = countOf(path, "SELECT count(*) FROM gps_track");
@@ -248,7 +249,9 @@ Deno.test("collect refuses a migration that deletes rows it does not archive, an
   assert.equal(result.code, 2);
   assert.equal(
     result.stderr,
-    `piwardrive: Migrating "${path}" up to version 11 would delete ${n(track)} rows: gps_track ${
+    `piwardrive: Migrating "${path}" up to version ${LATEST + 1} would delete ${
+      n(track)
+    } rows: gps_track ${
       n(track)
     }; nothing was changed: export what you need, then run \`piwardrive migrate --allow-data-loss\` (a backup is kept)\n`,
   );

@@ -11,6 +11,8 @@ import { embeddedMigrations } from "../src/migrate/mod.ts";
 import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
 
 const LATEST = embeddedMigrations().length;
+/** The file number of a migration added after the embedded ones. */
+const NEXT = String(LATEST + 1).padStart(4, "0");
 
 const backupsIn = (dir: string) =>
   [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
@@ -206,7 +208,7 @@ Deno.test("a failing migration says so in one line: up failed, down could not be
   Deno.mkdirSync(source);
   for (const m of embeddedMigrationFiles) Deno.writeTextFileSync(`${source}/${m.name}`, m.text);
   Deno.writeTextFileSync(
-    `${source}/0011_extra.sql`,
+    `${source}/${NEXT}_extra.sql`,
     "-- migrate:up\nCREATE TABLE extra (a);\nINSERT INTO nowhere VALUES (1);\n" +
       "-- migrate:down\nDROP TABLE extra;\n-- migrate:verify\nSELECT 1;\n",
   );
@@ -216,7 +218,7 @@ Deno.test("a failing migration says so in one line: up failed, down could not be
   assert.equal(up.code, 1);
   assert.equal(
     up.stderr,
-    `piwardrive: Migration 0011 (extra) failed: at line 3 (INSERT INTO nowhere VALUES (1)): no such table: nowhere; nothing was changed: the database is still at version ${LATEST}\n`,
+    `piwardrive: Migration ${NEXT} (extra) failed: at line 3 (INSERT INTO nowhere VALUES (1)): no such table: nowhere; nothing was changed: the database is still at version ${LATEST}\n`,
   );
 
   // A drifted database: the index version 2 added was dropped by hand.

@@ -13,7 +13,8 @@ const expected = expectedSchemas(migrations);
 
 Deno.test("the embedded migrations are exactly the files of migrations/", () => {
   const dir = new URL("../migrations/", import.meta.url);
-  const onDisk = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  const onDisk = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".sql"))
+    .sort();
   assert.deepEqual(embeddedMigrationFiles.map((f) => f.name), onDisk);
   for (const file of embeddedMigrationFiles) {
     assert.equal(file.text, Deno.readTextFileSync(new URL(file.name, dir)), file.name);

@@ -79,6 +79,16 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; lines
     args: ["--db", "/srv/wardrive/p.db", "service"],
     lines: ["ProtectHome=yes", "ReadWritePaths=/srv/wardrive"],
   },
+  {
+    name: "the daily check",
+    args: ["--db", "/srv/wardrive/p.db", "service", "--unit", "check"],
+    lines: ["User=piwardrive", "PrivateNetwork=yes", "ReadWritePaths=/srv/wardrive"],
+  },
+  {
+    name: "the alert hook",
+    args: ["service", "--unit", "alert"],
+    lines: ["User=piwardrive", "PrivateNetwork=yes", "CapabilityBoundingSet="],
+  },
 ];
 
 for (const c of cases) {

@@ -6,6 +6,8 @@ import { loadReplayDir, type ReplayDrive } from "../collect/replay.ts";
 import { UsageError } from "../errors.ts";
 import type { GlobalOptions, Io } from "./context.ts";
 import { openCurrentDatabase } from "./store.ts";
+import { verifyAtStart } from "./collect_verify.ts";
+import { migrationsFor } from "./migrations_source.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DEFAULT_INTERVAL_MS = 5000;
@@ -98,7 +100,8 @@ export function collectCommand(
     .option("--demo", "replay the sample drive built into piwardrive")
     .option("--no-migrate", "do not migrate the database first (refuse if it is not current)")
     .option("--json", "one JSON line per committed tick on stdout")
-    .option("--quiet", "print errors only");
+    .option("--quiet", "print errors only")
+    .option("--strict", "refuse to start when migrate --verify finds a problem");
   return command.action(async (options) => {
     if (options.replay !== undefined && options.demo) {
       throw new UsageError("Use --replay or --demo, not both");
@@ -117,6 +120,12 @@ export function collectCommand(
       migrate: options.migrate,
       quiet: options.quiet || options.json,
     });
+    try {
+      verifyAtStart(io, dbPath, migrationsFor(g), options);
+    } catch (error) {
+      close();
+      throw error;
+    }
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];

@@ -16,6 +16,8 @@ import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
 import { ensureNotNewer } from "./store.ts";
 import { parseNonNegativeInt } from "./migrate_command.ts";
+import { addRecoveryCommands, checkJson } from "./db_recovery_command.ts";
+import { printSlowQueries, slowQueriesAt } from "./slow_queries_output.ts";
 
 export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   const db = new Command("db").description("Database maintenance and monitoring");
@@ -37,7 +39,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
         : verify.exitCode === ExitCode.schemaNewer
         ? ExitCode.schemaNewer
         : ExitCode.verificationFailed;
-      if (options.json) json({ database: dbPath, ok, ...integrity, verify });
+      if (options.json) json(checkJson(dbPath, ok, integrity, verify));
       else {
         io.out(
           `integrity_check: ${
@@ -94,7 +96,8 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
     .option("--json", "machine-readable output")
     .action((options) => {
       const s = databaseStats(path());
-      if (options.json) return json(s);
+      const slowQueries = slowQueriesAt(path());
+      if (options.json) return json({ ...s, slowQueries });
       io.out(`database       ${s.database}`);
       io.out(`size           ${s.fileBytes} bytes (+ ${s.walBytes} in WAL)`);
       io.out(`pages          ${s.pageCount} × ${s.pageSize} bytes, ${s.freelistCount} free`);
@@ -107,6 +110,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
           }`,
         );
       }
+      printSlowQueries(io, slowQueries);
     });
 
   db.command("indexes")
@@ -159,5 +163,6 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
         lock.release();
       }
     });
+  addRecoveryCommands(db, io, globals, exit);
   return db;
 }

@@ -10,6 +10,8 @@ import { count, describeDeleted } from "../migrate/data_loss.ts";
 import { printVerifyReport } from "./verify_output.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
+import { migrateLintCommand } from "./migrate_lint_command.ts";
+import { rehearseCommand } from "./migrate_rehearse.ts";
 
 /** A non-negative integer option value, or a usage error naming the option. */
 export function parseNonNegativeInt(option: string) {
@@ -46,6 +48,12 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
       30,
     )
     .option("--json", "machine-readable output")
+    .option(
+      "--rehearse",
+      "apply the plan to a copy, measure each step and verify it; keep the database",
+    )
+    .option("--keep", "with --rehearse: keep the migrated copy")
+    .addCommand(migrateLintCommand(io, globals, exit))
     .action(async (options, command) => {
       const g = globals();
       const dbPath = resolveDbPath(g);
@@ -71,6 +79,9 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
         }
       }
       const json = (value: unknown) => io.out(JSON.stringify(value, null, 2));
+      if (options.rehearse || options.keep) {
+        return rehearseCommand(io, dbPath, migrations, options, exit);
+      }
 
       if (options.verify) {
         const report = verifyDatabase(dbPath, migrations, { deep: options.deep });

@@ -6,13 +6,11 @@ import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { isValidInterfaceName } from "../collectors/tool.ts";
 import { UsageError } from "../errors.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
+import { CHECK_UNITS, type CheckUnit, checkUnit } from "./service_check_units.ts";
+import { DEFAULT_DB, sandbox, STATE_DIR } from "./service_sandbox.ts";
 
 /** Absolute paths without whitespace, quotes, `%` or `$`, which systemd would interpret. */
 const UNIT_PATH = /^\/[A-Za-z0-9_./+-]*$/;
-
-/** Where the service keeps its database unless told otherwise (systemd's `StateDirectory=`). */
-export const STATE_DIR = "/var/lib/piwardrive";
-const DEFAULT_DB = `${STATE_DIR}/piwardrive.db`;
 
 /**
  * The highest overall exposure `systemd-analyze security` may give a printed unit: the top of its
@@ -38,44 +36,6 @@ function parseUnitPath(option: string) {
     }
     return value;
   };
-}
-
-/** `path` without `.` and `..` segments or repeated slashes (it is absolute). */
-function normalize(path: string): string {
-  const parts: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return "/" + parts.join("/");
-}
-
-/**
- * The lines that let the sandbox write the database's folder. The state directory is writable
- * already; a folder under /home, /root or /run/user is bound into an otherwise empty home
- * (`ProtectHome=tmpfs`); any other folder is opened with `ReadWritePaths=`.
- */
-function databaseAccess(db: string): string[] {
-  const path = normalize(db);
-  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-  if (dir === "/") {
-    throw new UsageError(
-      `Database ${JSON.stringify(db)} is at the root of the file system: give a path in a folder ` +
-        `the service may write, e.g. ${DEFAULT_DB}`,
-    );
-  }
-  if (/^\/(var\/)?tmp(\/|$)/.test(dir)) {
-    throw new UsageError(
-      `Database ${JSON.stringify(db)} is in a temporary folder, which the service sees empty and ` +
-        `loses at each stop (PrivateTmp=): give a lasting path, e.g. ${DEFAULT_DB}`,
-    );
-  }
-  if (dir === STATE_DIR || dir.startsWith(`${STATE_DIR}/`)) return ["ProtectHome=yes"];
-  if (/^\/(home|root|run\/user)(\/|$)/.test(dir)) {
-    return ["ProtectHome=tmpfs", `BindPaths=${dir}`];
-  }
-  return ["ProtectHome=yes", `ReadWritePaths=${dir}`];
 }
 
 /**
@@ -117,57 +77,7 @@ StateDirectory=piwardrive
 StateDirectoryMode=0700
 UMask=0077
 
-# The one privilege: the kernel refuses an nl80211 TRIGGER_SCAN (a fresh \`iw … scan\`) without
-# CAP_NET_ADMIN. Ambient, because file capabilities (setcap) are ignored under NoNewPrivileges.
-AmbientCapabilities=CAP_NET_ADMIN
-CapabilityBoundingSet=CAP_NET_ADMIN
-NoNewPrivileges=yes
-# Not PrivateUsers=: a capability held in a user namespace does not count for the host's
-# network namespace, so the scan would fall back to \`scan dump\`.
-
-# Files: the whole system read-only but the database's folder; no home, private /tmp.
-ProtectSystem=strict
-${databaseAccess(o.db).join("\n")}
-PrivateTmp=yes
-PrivateMounts=yes
-PrivateIPC=yes
-RemoveIPC=yes
-# Not PrivateDevices= (it would hide the VideoCore): only these devices, plus /dev/null & co.
-# vcgencmd opens /dev/vcio_gencmd or /dev/vcio (raspberrypi/utils), /dev/vchiq (older builds).
-DevicePolicy=closed
-DeviceAllow=/dev/vcio_gencmd rw
-DeviceAllow=/dev/vcio rw
-DeviceAllow=/dev/vchiq rw
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectKernelLogs=yes
-ProtectControlGroups=yes
-ProtectClock=yes
-ProtectHostname=yes
-# Other processes are invisible; not ProcSubset=pid: Deno reads /proc/stat, /proc/meminfo and
-# /proc/cpuinfo for the health sample.
-ProtectProc=invisible
-KeyringMode=private
-
-# Network: D-Bus (unix), nl80211 and rtnetlink (netlink), gpsd on loopback (inet). bluetoothctl
-# speaks D-Bus only, so no AF_BLUETOOTH.
-RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6
-IPAddressDeny=any
-IPAddressAllow=localhost
-
-# Kernel interfaces.
-RestrictNamespaces=yes
-RestrictRealtime=yes
-RestrictSUIDSGID=yes
-LockPersonality=yes
-SystemCallArchitectures=native
-SystemCallFilter=@system-service
-SystemCallFilter=~@privileged @resources
-SystemCallErrorNumber=EPERM
-# V8's JIT writes the code it then runs. --jitless would allow MemoryDenyWriteExecute=yes, but
-# the binary's V8 flags apply to every command (README, "Install on a Raspberry Pi").
-MemoryDenyWriteExecute=no
-
+${sandbox({ db: o.db, collect: true })}
 [Install]
 WantedBy=multi-user.target
 `;
@@ -177,12 +87,26 @@ WantedBy=multi-user.target
  * One shell line that writes the unit into a private temporary folder, rates it with
  * `systemd-analyze security --offline=true` and fails above {@link EXPOSURE_THRESHOLD}.
  */
-export function checkCommand(o: { bin: string; db: string; iface: string }): string {
-  const print = `piwardrive --db ${o.db} service --bin ${o.bin} --iface ${o.iface}`;
+export function checkCommand(
+  o: { bin: string; db: string; iface: string; unit: string },
+): string {
+  const file = UNIT_FILES[o.unit];
+  if (!file) {
+    throw new UsageError(`--check rates a service; "${o.unit}" is a timer: rate the check unit`);
+  }
+  const print = `piwardrive --db ${o.db} service --bin ${o.bin} --iface ${o.iface}` +
+    (o.unit === "collect" ? "" : ` --unit ${o.unit}`);
   const threshold = Math.round(EXPOSURE_THRESHOLD * 10);
-  return `(d=$(mktemp -d) && trap 'rm -r "$d"' EXIT && ${print} > "$d/piwardrive.service" && ` +
-    `systemd-analyze security --offline=true --threshold=${threshold} "$d/piwardrive.service")`;
+  return `(d=$(mktemp -d) && trap 'rm -r "$d"' EXIT && ${print} > "$d/${file}" && ` +
+    `systemd-analyze security --offline=true --threshold=${threshold} "$d/${file}")`;
 }
+
+/** The file name each rated unit is written to (the alert hook as one of its instances). */
+const UNIT_FILES: Record<string, string> = {
+  collect: "piwardrive.service",
+  check: "piwardrive-check.service",
+  alert: "piwardrive-alert@piwardrive-check.service.service",
+};
 
 /**
  * The database of the unit: `--db`, then `PIWARDRIVE_DB`, as for every command; without either
@@ -217,6 +141,12 @@ export function serviceCommand(io: Io, globals: () => GlobalOptions) {
       }
       return v;
     }, "wlan0")
+    .option("--unit <name>", `collect (default), ${CHECK_UNITS.join(", ")}`, (v: string) => {
+      if (v !== "collect" && !(CHECK_UNITS as readonly string[]).includes(v)) {
+        throw new InvalidArgumentError(`--unit expects collect, ${CHECK_UNITS.join(", ")}`);
+      }
+      return v;
+    }, "collect")
     .option(
       "--check",
       `print the command that rates the unit with systemd-analyze (fails above ${
@@ -225,7 +155,10 @@ export function serviceCommand(io: Io, globals: () => GlobalOptions) {
     )
     .action((options) => {
       const unit = { bin: options.bin, iface: options.iface, db: serviceDbPath(globals()) };
-      const text = systemdUnit(unit); // refuses a database the sandbox could not reach
-      io.out(options.check ? checkCommand(unit) : text.trimEnd());
+      // Either refuses a database the sandbox could not reach.
+      const text = options.unit === "collect"
+        ? systemdUnit(unit)
+        : checkUnit(options.unit as CheckUnit, unit);
+      io.out(options.check ? checkCommand({ ...unit, unit: options.unit }) : text.trimEnd());
     });
 }

@@ -4,7 +4,7 @@ import type { Io } from "./context.ts";
 
 export function printVerifyReport(report: VerifyReport, io: Io, json: boolean): void {
   if (json) {
-    io.out(JSON.stringify(report, null, 2));
+    io.out(JSON.stringify(verifyJson(report), null, 2));
     return;
   }
   io.out(
@@ -23,4 +23,22 @@ export function printVerifyReport(report: VerifyReport, io: Io, json: boolean): 
       ? `Verification passed: all ${report.checks.length} checks`
       : `Verification failed: ${failed} check(s) failed`,
   );
+}
+
+/** One problem, for alerting: which check found it and what it says. */
+export interface MonitoringFinding {
+  check: string;
+  message: string;
+}
+
+/**
+ * The stable `--json` object of `migrate --verify`: `status` and every finding of a failed check
+ * first (what an alert needs), then the report's own fields, unchanged.
+ */
+export function verifyJson(
+  report: VerifyReport,
+): { status: "ok" | "failed"; findings: MonitoringFinding[] } & VerifyReport {
+  const findings = report.checks.filter((c) => c.status === "fail")
+    .flatMap((c) => c.findings.map((message) => ({ check: c.check, message })));
+  return { status: report.ok ? "ok" : "failed", findings, ...report };
 }

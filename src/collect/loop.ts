@@ -17,6 +17,8 @@ import { PiwardriveError } from "../errors.ts";
 import { bluetoothObservations, PositionTracker, wifiObservations } from "./observe.ts";
 import { type RecordedTime, ReplayClock, type ReplayDrive, type ReplayTick } from "./replay.ts";
 import { type TickCounts, TickWriter } from "./store.ts";
+import { slowQueryMs, watchSlowQueries } from "../db/slow_queries.ts";
+import { OptimizeSchedule } from "../db/optimize.ts";
 import type { Tick } from "./tick.ts";
 import { loadOuiTable } from "../oui/mod.ts";
 
@@ -118,7 +120,9 @@ export async function runCollect(
   const health = options.health ? new HealthCollector(dirname(options.dbPath)) : null;
   const positions = new PositionTracker(options.maxFixAgeMs);
   await loadOuiTable(); // the writer looks vendors up for new networks and devices
+  watchSlowQueries(db, { thresholdMs: slowQueryMs(db) }); // before the writer prepares
   const writer = new TickWriter(db);
+  const optimize = new OptimizeSchedule(db);
   const totals = { wifi: 0, newWifi: 0, bluetooth: 0, newBluetooth: 0, track: 0 };
   const seenWifi = new Set<string>();
   const seenBt = new Set<string>();
@@ -206,6 +210,7 @@ export async function runCollect(
       store(tick);
       if (options.once) break;
       if (options.durationMs !== null && performance.now() - started >= options.durationMs) break;
+      optimize.due();
       if (performance.now() - lastGcMs >= GC_EVERY_MS && collectGarbage()) {
         lastGcMs = performance.now();
       }
@@ -217,6 +222,7 @@ export async function runCollect(
   // What the streams printed while stopping belongs to the record too.
   const last = await collectTick(true);
   if (last.bluetooth.length > 0 || last.track.length > 0) store(last);
+  optimize.run();
   db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   return { ticks: tickNumber };
 }
