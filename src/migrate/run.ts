@@ -18,6 +18,7 @@ import { expectedSchemas, Migrator, type StepResult } from "./migrator.ts";
 import type { Migration } from "./parse.ts";
 import { precomputedSchema } from "./manifest.ts";
 import { loadOuiTable } from "../oui/mod.ts";
+import { guideAdoption, hasGuideLedger } from "./adopt_guide.ts";
 
 export interface MigrateOptions {
   dbPath: string;
@@ -40,6 +41,8 @@ export interface MigrateOutcome {
   toVersion: number;
   /** Set when a ledger-less database was (or, on a dry run, would be) adopted at this version. */
   adoptedVersion: number | null;
+  /** What the adopted ledger rows record as the reason (the state the database was found in). */
+  adoptedReason: string | null;
   backupPath: string | null;
   steps: (StepResult & { sql?: string[] })[];
 }
@@ -73,22 +76,16 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
       appVersion: options.appVersion,
       expectedSchema: expected,
     });
-    const wasLedgerless = migrator.ledger().length === 0;
+    // Adopting a design-guide database rewrites it (rebuild, index, ledger): back it up first.
+    const guide = options.backup !== false ? guideAdoption(db, expected) : null;
+    let backupPath = guide ? await backUp(db, options.dbPath, guide.version, log) : null;
     const adopted = migrator.adoptLegacySchema(expected);
-    const adoptedVersion = wasLedgerless && adopted > 0 ? adopted : null;
-    if (adoptedVersion) {
-      log(`adopted a database without a ledger: its schema is exactly version ${adoptedVersion}`);
-    }
+    const adoptedVersion = migrator.adopted && adopted > 0 ? adopted : null;
+    if (migrator.adopted) log(`adopted at version ${adopted}: ${migrator.adopted.reason}`);
     const fromVersion = migrator.currentVersion();
     const plan = migrator.plan(options.target);
-    let backupPath: string | null = null;
-    if (plan.length > 0 && options.backup !== false && hasTables(db)) {
-      const bytes = databaseBytes(options.dbPath);
-      ensureFreeSpace(dirname(options.dbPath), Math.ceil(bytes * 1.1) + 1048576, "a backup");
-      backupPath = backupPathFor(options.dbPath, fromVersion, new Date());
-      await backupDatabase(db, backupPath);
-      log(`backup written and checked: ${backupPath}`);
-      for (const removed of pruneBackups(options.dbPath)) log(`old backup removed: ${removed}`);
+    if (plan.length > 0 && !backupPath && options.backup !== false && hasTables(db)) {
+      backupPath = await backUp(db, options.dbPath, fromVersion, log);
     }
     if (plan.length > 0) await loadOuiTable(); // version 9 (up and down) calls oui_vendor()
     const steps = migrator.migrateTo(options.target);
@@ -98,6 +95,7 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
       fromVersion,
       toVersion: migrator.currentVersion(),
       adoptedVersion,
+      adoptedReason: migrator.adopted?.reason ?? null,
       backupPath,
       steps,
     };
@@ -125,6 +123,7 @@ async function upToDate(options: MigrateOptions, waitMs: number): Promise<Migrat
     ensureSound(db, options.dbPath);
     const migrator = new Migrator(db, options.migrations);
     if (migrator.ledger().length === 0 && hasTables(db)) return null; // adoption writes
+    if (hasGuideLedger(db)) return null;
     if (migrator.plan(options.target).length > 0) return null;
     const version = migrator.currentVersion();
     return {
@@ -133,6 +132,7 @@ async function upToDate(options: MigrateOptions, waitMs: number): Promise<Migrat
       fromVersion: version,
       toVersion: version,
       adoptedVersion: null,
+      adoptedReason: null,
       backupPath: null,
       steps: [],
     };
@@ -157,7 +157,7 @@ function dryRun(options: MigrateOptions): MigrateOutcome {
       expectedSchemas(options.migrations, precomputedSchema()),
       true,
     );
-    const hadLedger = migrator.ledger().length > 0;
+    const hadLedger = !migrator.adopted && migrator.ledger().length > 0;
     // Plan from the adopted version without writing its ledger: replay the decision in memory.
     const fromVersion = hadLedger ? migrator.currentVersion() : adopted;
     const target = options.target ?? options.migrations.length;
@@ -180,13 +180,30 @@ function dryRun(options: MigrateOptions): MigrateOutcome {
       dryRun: true,
       fromVersion,
       toVersion: target,
-      adoptedVersion: !hadLedger && adopted > 0 ? adopted : null,
+      adoptedVersion: migrator.adopted && adopted > 0 ? adopted : null,
+      adoptedReason: migrator.adopted?.reason ?? null,
       backupPath: null,
       steps,
     };
   } finally {
     db.close();
   }
+}
+
+/** A checked backup beside the database, before a change; the oldest beyond three pruned. */
+async function backUp(
+  db: DatabaseSync,
+  dbPath: string,
+  version: number,
+  log: (line: string) => void,
+): Promise<string> {
+  const bytes = databaseBytes(dbPath);
+  ensureFreeSpace(dirname(dbPath), Math.ceil(bytes * 1.1) + 1048576, "a backup");
+  const path = backupPathFor(dbPath, version, new Date());
+  await backupDatabase(db, path);
+  log(`backup written and checked: ${path}`);
+  for (const removed of pruneBackups(dbPath)) log(`old backup removed: ${removed}`);
+  return path;
 }
 
 function hasTables(db: DatabaseSync): boolean {
