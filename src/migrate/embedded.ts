@@ -15,6 +15,7 @@ import m0007 from "../../migrations/0007_sightings.sql" with { type: "text" };
 import m0008 from "../../migrations/0008_gps_track.sql" with { type: "text" };
 import m0009 from "../../migrations/0009_backfill_vendors.sql" with { type: "text" };
 import m0010 from "../../migrations/0010_randomized_macs.sql" with { type: "text" };
+import m0011 from "../../migrations/0011_import_sources.sql" with { type: "text" };
 
 /** Embedded migration files, as `{ name, text }`. */
 export const embeddedMigrationFiles: readonly { name: string; text: string }[] = [
@@ -28,6 +29,7 @@ export const embeddedMigrationFiles: readonly { name: string; text: string }[] =
   { name: "0008_gps_track.sql", text: m0008 },
   { name: "0009_backfill_vendors.sql", text: m0009 },
   { name: "0010_randomized_macs.sql", text: m0010 },
+  { name: "0011_import_sources.sql", text: m0011 },
 ];
 
 const parsed = new Map<boolean, Migration[]>();
