@@ -70,10 +70,11 @@ function columns(db: DatabaseSync, table: string): Set<string> {
 }
 
 function* batches(db: DatabaseSync, version: number): Generator<Batch> {
-  const scale = version < 5 ? 1e-5 : 1;
+  // Dividing (not multiplying by 1e-5) gives the double nearest the decimal Kismet rounded.
+  const divisor = version < 5 ? 100000 : 1;
   const degrees = (v: unknown) => {
     const n = Number(v ?? 0);
-    return n === 0 || !Number.isFinite(n) ? null : n * scale;
+    return n === 0 || !Number.isFinite(n) ? null : n / divisor;
   };
   const total = ["devices", "packets", "data", "snapshots"].reduce(
     (sum, t) => sum + Number((db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as Row).n),

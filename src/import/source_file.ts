@@ -1,10 +1,14 @@
 /**
- * Opening a file to import without ever changing it. SQLite's `immutable` URI parameter makes it
- * read the file as it is, with no locks, no `-shm`, no journal roll-back, no WAL recovery: it
- * works in a read-only folder and beside a leftover (non-hot) journal. What it would not see (a
- * `-wal` holding committed pages, a hot journal that must be rolled back) is applied to a
- * private copy in a temporary folder instead. The content hash (SHA-256 of the bytes, the
- * `-wal` included) is the source's identity.
+ * Opening a file to import without ever changing it. SQLite's `immutable` URI would say so
+ * directly, but Deno 2.9.5's node:sqlite, under any permissions short of `--allow-all`, resolves
+ * the path for its permission check and hands SQLite that path, so `file:…?immutable=1` becomes
+ * a relative file name that does not exist. So: a file in rollback-journal mode (Kismet's, the
+ * original PiWardrive's without WAL) is opened `readOnly` (SQLITE_OPEN_READONLY: shared locks
+ * only, nothing created beside it, a leftover persisted journal merely read, and a read-only
+ * folder is fine); a file in WAL mode (piwardrive's own, app.db) or with a hot journal, which a
+ * reader would have to recover (create `-shm`, replay the WAL, roll the journal back), is read
+ * from a private copy in a temporary folder instead. The content hash (SHA-256 of the bytes,
+ * the `-wal` included) is the source's identity.
  */
 import { DatabaseSync } from "node:sqlite";
 import { createHash } from "node:crypto";
@@ -22,7 +26,7 @@ export interface OpenedSource {
   contentHash: string;
   bytes: number;
   db: DatabaseSync;
-  /** Set when a `-wal` or hot journal had to be applied to a copy. */
+  /** Why the file is read from a private copy (WAL mode, a hot journal); null when it is not. */
   copiedBecause: string | null;
   close(): void;
 }
@@ -60,8 +64,9 @@ export function openSourceFile(path: string): OpenedSource {
   hashFile(path, hash);
   if (wal > 0) hashFile(`${path}-wal`, hash);
   const contentHash = `sha256:${hash.digest("hex")}`;
-  const copiedBecause = wal > 0
-    ? `its -wal holds ${wal} bytes not yet in the file`
+  // Header bytes 18-19 are 2 for a database in WAL mode.
+  const copiedBecause = head[18] === 2 || head[19] === 2
+    ? "it is in WAL mode, which a reader must be able to write beside"
     : isHotJournal(`${path}-journal`)
     ? "a hot journal beside it must be rolled back"
     : null;
@@ -74,10 +79,10 @@ export function openSourceFile(path: string): OpenedSource {
       const copy = join(dir, "source.db");
       Deno.copyFileSync(path, copy);
       if (wal > 0) Deno.copyFileSync(`${path}-wal`, `${copy}-wal`);
-      else Deno.copyFileSync(`${path}-journal`, `${copy}-journal`);
+      if (sizeOf(`${path}-journal`) > 0) Deno.copyFileSync(`${path}-journal`, `${copy}-journal`);
       db = new DatabaseSync(copy);
     } else {
-      db = new DatabaseSync(immutableUri(path), { readOnly: true });
+      db = new DatabaseSync(path, { readOnly: true });
     }
     db.prepare("SELECT count(*) FROM sqlite_master").get();
   } catch (error) {
@@ -97,12 +102,6 @@ export function openSourceFile(path: string): OpenedSource {
       dir = null;
     },
   };
-}
-
-/** `file:/a%20b/x.db?mode=ro&immutable=1`, every path segment escaped (`?`, `#`, `%`). */
-export function immutableUri(path: string): string {
-  const absolute = path.startsWith("/") ? path : join(Deno.cwd(), path);
-  return `file:${absolute.split("/").map(encodeURIComponent).join("/")}?mode=ro&immutable=1`;
 }
 
 /** The header's page count against the file's size: a truncated copy is refused up front. */
