@@ -167,11 +167,15 @@ function* batches(db: DatabaseSync, version: number): Generator<Batch> {
   let wifi: WifiSightingRecord[] = [];
   let bt: BluetoothSightingRecord[] = [];
   let skips: Record<string, number> = {};
+  let scanned = 0;
+  // A batch holds BATCH_ROWS rows, or ends sooner after four times that many skipped ones.
+  const full = () => wifi.length + bt.length >= BATCH_ROWS || ++scanned >= BATCH_ROWS * 4;
   const flush = function* (): Generator<Batch> {
     yield { wifi, bluetooth: bt, skipped: skips, progress: done / total };
     wifi = [];
     bt = [];
     skips = {};
+    scanned = 0;
   };
   for (const p of packets.iterate() as Iterable<Row>) {
     done++;
@@ -226,7 +230,7 @@ function* batches(db: DatabaseSync, version: number): Generator<Batch> {
         }
       }
     }
-    if (wifi.length + bt.length >= BATCH_ROWS || done % (BATCH_ROWS * 4) === 0) yield* flush();
+    if (full()) yield* flush();
   }
   yield* flush();
 
@@ -271,7 +275,7 @@ function* batches(db: DatabaseSync, version: number): Generator<Batch> {
         });
       }
     }
-    if (bt.length >= BATCH_ROWS || done % (BATCH_ROWS * 4) === 0) yield* flush();
+    if (full()) yield* flush();
   }
   yield* flush();
 

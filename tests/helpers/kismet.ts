@@ -257,3 +257,45 @@ export function bluetoothJson(d: { mac: string; phy: string; type: string; name:
       JSON.stringify(d.name)
     }, "kismet.device.base.channel": "FHSS"}`;
 }
+
+/** A version-8 Kismet log of `n` located packets from 50 access points (all distinct). */
+export function generatedKismetLog(path: string, n: number): void {
+  const macs = Array.from(
+    { length: 50 },
+    (_, i) =>
+      `00:11:22:33:${(i >> 8).toString(16).padStart(2, "0")}:${
+        (i & 255).toString(16).padStart(2, "0")
+      }`.toUpperCase(),
+  );
+  const packets: KismetPacket[] = Array.from({ length: n }, (_, i) => ({
+    ts: 1_700_000_000 + Math.floor(i / 10),
+    usec: (i % 10) * 1000,
+    phy: "IEEE802.11",
+    mac: macs[i % macs.length],
+    lat: 52 + i / 1e6,
+    lon: 13 + i / 1e6,
+    signal: -40 - (i % 50),
+    freqKhz: 2412000,
+    packetid: i + 1,
+    hash: i * 2654435761 % 4294967296,
+  }));
+  writeKismetLog(path, {
+    version: 8,
+    devices: macs.map((mac) => ({
+      phy: "IEEE802.11",
+      mac,
+      type: "Wi-Fi AP",
+      first: 1_700_000_000,
+      last: 1_700_000_000 + n / 10,
+      json: wifiJson(8, {
+        mac,
+        type: "Wi-Fi AP",
+        ssid: `ap ${mac}`,
+        channel: "1",
+        freqKhz: 2412000,
+        cryptSet: 0,
+      }),
+    })),
+    packets,
+  });
+}
