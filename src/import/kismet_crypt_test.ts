@@ -33,16 +33,7 @@ Deno.test("parseDevice reads crypt_bitfield from its digits: a double would lose
   const value = bits(57, 44, 38, 26, 10, 4, 3, 1);
   const text = `{"dot11.device": {"dot11.device.last_beaconed_ssid_record": ` +
     `{"dot11.advertisedssid.crypt_bitfield": ${value}}}}`;
-  assert.notEqual(
-    BigInt(
-      JSON.parse(
-        text.replace(/(\d{17,})/, '"$1"'),
-      )["dot11.device"]["dot11.device.last_beaconed_ssid_record"][
-        "dot11.advertisedssid.crypt_bitfield"
-      ],
-    ),
-    BigInt(Number(value)),
-  );
+  assert.notEqual(BigInt(Number(value)), value, "as a double the value is another set");
   const record = (parseDevice(new TextEncoder().encode(text))["dot11.device"] as Record<
     string,
     Record<string, unknown>
