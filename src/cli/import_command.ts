@@ -9,12 +9,16 @@ const PROGRESS_MS = 250;
 export function importCommand(io: Io, globals: () => GlobalOptions) {
   return new Command("import")
     .description(
-      "Bring the observations of another piwardrive database or a Kismet log into the database",
+      "Bring the observations of another piwardrive database, PiWardrive's app.db or a Kismet log into the database",
     )
     .argument("<source>", "the file to import (read-only: never changed)")
     .addOption(
       new Option("--from <kind>", "what SOURCE is (auto: decided by its content)")
         .choices(["auto", ...SOURCE_KINDS] as const).default("auto" as const),
+    )
+    .option(
+      "--source-tz <zone>",
+      "IANA time zone of an app.db's local health times (default: this machine's)",
     )
     .option("--dry-run", "report what would be imported, write nothing")
     .option("--json", "machine-readable summary")
@@ -28,6 +32,7 @@ export function importCommand(io: Io, globals: () => GlobalOptions) {
         dbPath,
         from: options.from as SourceKind | "auto",
         dryRun: options.dryRun,
+        sourceTimeZone: options.sourceTz,
         openTarget: () => openCurrentDatabase(g, io, { quiet: options.json }),
         progress: (fraction) => {
           if (!live || Date.now() - shown < PROGRESS_MS) return;

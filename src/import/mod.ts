@@ -14,6 +14,7 @@ import { type OpenedSource, openSourceFile } from "./source_file.ts";
 import { sourceKind } from "./detect.ts";
 import { piwardriveReader } from "./piwardrive.ts";
 import { kismetReader } from "./kismet.ts";
+import { legacyReader } from "./legacy.ts";
 import { type ImportCounts, ImportWriter } from "./writer.ts";
 import type { SourceKind, SourceReader } from "./records.ts";
 
@@ -25,6 +26,8 @@ export interface ImportOptions {
   dbPath: string;
   from?: SourceKind | "auto";
   dryRun?: boolean;
+  /** IANA zone of the local times in an app.db's health_records (default: this machine's). */
+  sourceTimeZone?: string;
   /** Opens the target for writing, created and migrated (the CLI's shared-lock open). */
   openTarget: () => Promise<{ db: DatabaseSync; close(): void }>;
   /** Called after each batch with how far through the source it is, 0…1. */
@@ -64,7 +67,7 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
       ? kismetReader(source)
       : kind === "piwardrive"
       ? await piwardriveReader(source)
-      : unsupported(kind, source);
+      : legacyReader(source, options.sourceTimeZone ?? machineTimeZone());
     const notes = [...reader.notes];
     if (source.copiedBecause) notes.unshift(`read from a private copy: ${source.copiedBecause}`);
     target = options.dryRun ? openReadOnly(options.dbPath) : await options.openTarget();
@@ -94,10 +97,9 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   }
 }
 
-function unsupported(kind: SourceKind, source: OpenedSource): never {
-  throw new PiwardriveError(
-    `Cannot import "${source.path}": it is the original PiWardrive's app.db (${kind}), which this version does not import yet`,
-  );
+/** The zone this machine's local times are in (the default for an app.db's local times). */
+export function machineTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
 /** The same file as `--db` (by identity, whatever the path says) is refused before anything. */
