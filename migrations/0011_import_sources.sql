@@ -24,7 +24,6 @@ CREATE TABLE source_rows (
     row_id INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX idx_source_rows_row ON source_rows(table_name, row_id);
-CREATE INDEX idx_source_rows_source ON source_rows(source_id);
 
 -- migrate:down
 DROP TABLE source_rows;
