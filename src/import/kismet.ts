@@ -249,8 +249,10 @@ function* batches(db: DatabaseSync, version: number): Generator<Batch> {
     if (!device) {
       count(
         skips,
-        BLUETOOTH.includes(phy)
-          ? `${phy} data row from no logged device`
+        phy === "BTLE"
+          ? "BTLE data row (BTLE sightings are its packets)"
+          : phy === "Bluetooth"
+          ? "Bluetooth data row from no logged device"
           : `data row of another phy (${phy})`,
       );
     } else {

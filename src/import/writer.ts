@@ -110,6 +110,8 @@ export class ImportWriter {
   readonly #deviceIds = new Map<string, number>();
   /** Dry run only: keys and summaries this run would have added. */
   readonly #seen = new Set<string>();
+  /** Dry run only: whether the target has `source_rows` yet. */
+  #keyed: boolean | null = null;
 
   constructor(
     db: DatabaseSync | null,
@@ -291,8 +293,9 @@ export class ImportWriter {
       this.#seen.add(key);
       if (!this.#db) return true;
       if (table) return !this.#exists(table, column!, key.slice(key.indexOf(":") + 1));
-      return !(hasTable(this.#db, "source_rows") &&
-        this.#db.prepare("SELECT 1 FROM source_rows WHERE source_key = ?").get(key));
+      this.#keyed ??= hasTable(this.#db, "source_rows");
+      return !(this.#keyed &&
+        this.#stmt("SELECT 1 FROM source_rows WHERE source_key = ?").get(key));
     };
     for (const n of batch.networks ?? []) {
       this.counts.networks[fresh(`n:${n.bssid}`, "wifi_networks", "bssid") ? "new" : "merged"]++;
