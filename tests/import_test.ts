@@ -291,3 +291,50 @@ Deno.test("an import killed at random points leaves whole batches, and a re-run 
     assert.equal(tableCounts(db).wifi_sightings, total);
   }
 });
+
+Deno.test("a source whose -wal holds committed rows, or with a hot journal, is read from a private copy", async () => {
+  using dir = tempDir();
+  // WAL: rows committed by a writer still running, not yet checkpointed into the file.
+  Deno.mkdirSync(`${dir.path}/wal`);
+  const walSource = `${dir.path}/wal/live.db`;
+  databaseAt(walSource, LATEST).close();
+  const writer = new DatabaseSync(walSource);
+  writer.exec("PRAGMA wal_autocheckpoint = 0");
+  writer.exec(
+    `INSERT INTO wifi_networks (bssid, first_seen, last_seen) VALUES ('b8:27:eb:00:00:09', '2024-06-01T10:00:00.000Z', '2024-06-01T10:00:00.000Z');
+     INSERT INTO wifi_sightings (network_id, seen_at, signal_dbm) VALUES (last_insert_rowid(), '2024-06-01T10:00:00.000Z', -50)`,
+  );
+  assert.ok(Deno.statSync(`${walSource}-wal`).size > 0);
+  const walBefore = await folderState(`${dir.path}/wal`);
+  const fromWal = await cli("--db", `${dir.path}/a.db`, "import", walSource, "--json");
+  const walAfter = await folderState(`${dir.path}/wal`);
+  writer.close();
+  assert.equal(fromWal.code, 0, fromWal.stderr);
+  const walReport = JSON.parse(fromWal.stdout);
+  assert.equal(walReport.counts.imported.wifi_sightings, 1);
+  assert.match(walReport.notes[0], /^read from a private copy: it is in WAL mode/);
+  assert.deepEqual(walAfter, walBefore, "the file, its -wal and -shm are as the writer left them");
+
+  // A hot journal: a copy of a log taken in the middle of a transaction that deleted every
+  // packet; SQLite must roll it back (on our copy) before reading.
+  const log = `${dir.path}/k.kismet`;
+  generatedKismetLog(log, 3000);
+  Deno.mkdirSync(`${dir.path}/crash`);
+  const crashed = `${dir.path}/crash/k.kismet`;
+  const db = new DatabaseSync(log);
+  db.exec("PRAGMA journal_mode = DELETE; PRAGMA cache_size = 1; BEGIN; DELETE FROM packets");
+  Deno.copyFileSync(log, crashed);
+  Deno.copyFileSync(`${log}-journal`, `${crashed}-journal`);
+  db.exec("ROLLBACK");
+  db.close();
+  const crashBefore = await folderState(`${dir.path}/crash`);
+  const fromCrash = await cli("--db", `${dir.path}/b.db`, "import", crashed, "--json");
+  assert.equal(fromCrash.code, 0, fromCrash.stderr);
+  const crashReport = JSON.parse(fromCrash.stdout);
+  assert.equal(
+    crashReport.notes[0],
+    "read from a private copy: a hot journal beside it must be rolled back",
+  );
+  assert.equal(crashReport.counts.imported.wifi_sightings, 3000);
+  assert.deepEqual(await folderState(`${dir.path}/crash`), crashBefore);
+});
