@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { cli, spawnCli, tempDir } from "./helpers/cli.ts";
+import { main } from "../src/cli/mod.ts";
 import { databaseAt, fillBaselineRows } from "./helpers/db.ts";
 import { embeddedMigrations } from "../src/migrate/mod.ts";
 import { folderState, tableCounts } from "./helpers/import.ts";
@@ -337,4 +338,25 @@ Deno.test("a source whose -wal holds committed rows, or with a hot journal, is r
   );
   assert.equal(crashReport.counts.imported.wifi_sightings, 3000);
   assert.deepEqual(await folderState(`${dir.path}/crash`), crashBefore);
+});
+
+Deno.test("a terminal gets a progress line, cleared before the summary", async () => {
+  using dir = tempDir();
+  const source = `${dir.path}/k.kismet`;
+  generatedKismetLog(source, 40_000);
+  const status: string[] = [];
+  const out: string[] = [];
+  const code = await main(["--db", `${dir.path}/p.db`, "import", source], {
+    out: (t) => out.push(t),
+    err: () => {},
+    status: (line) => status.push(line),
+    isTerminal: true,
+  });
+  assert.equal(code, 0);
+  assert.ok(status.length >= 2, `${status.length} status lines`);
+  for (const line of status.slice(0, -1)) {
+    assert.match(line, new RegExp(`^importing ${source}: \\d{1,3} %$`));
+  }
+  assert.equal(status.at(-1), "");
+  assert.match(out[0], /^Imported ".*k\.kismet" \(Kismet 2023\.00\.GIT log, db_version 8\)/);
 });
