@@ -188,7 +188,7 @@ function* batches(db: DatabaseSync, tables: string[], local: (t: string) => stri
         address,
         name: btName(last.device_name, address),
         deviceType: text(last.device_type),
-        rssiDbm: null,
+        rssiDbm: strongest(group.map((r) => num(r.rssi_dbm))),
         manufacturer: text(last.manufacturer_name),
         services: null,
         firstSeen: seen[0],
@@ -426,6 +426,12 @@ export function localTimeReader(timeZone: string): (naive: string) => string | n
     t = wall - offset(t);
     return new Date(t).toISOString();
   };
+}
+
+/** The strongest of some signals, null when none is known (HEAD never stored one). */
+function strongest(values: (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : Math.max(...known);
 }
 
 function text(value: unknown): string | null {
