@@ -22,6 +22,7 @@ import { ingestSection } from "./ingest.ts";
 import { collectRssSection } from "./collect_rss.ts";
 import { exportSection } from "./export.ts";
 import { ouiBackfillSection } from "./oui_backfill.ts";
+import { kismetImportSection } from "./kismet_import.ts";
 
 export const SECTIONS: readonly Section[] = [
   rebuildSection,
@@ -31,4 +32,5 @@ export const SECTIONS: readonly Section[] = [
   collectRssSection,
   exportSection,
   ouiBackfillSection,
+  kismetImportSection,
 ];

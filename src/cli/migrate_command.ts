@@ -129,8 +129,12 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
         },
       });
       if (options.json) return json(outcome);
-      if (outcome.adoptedVersion && !outcome.dryRun) {
-        io.out(`Adopted "${dbPath}" at version ${outcome.adoptedVersion} (schema matched exactly)`);
+      if (outcome.adoptedVersion) {
+        io.out(
+          `${
+            outcome.dryRun ? "Would adopt" : "Adopted"
+          } "${dbPath}" at version ${outcome.adoptedVersion} (${outcome.adoptedReason})`,
+        );
       }
       if (outcome.steps.length === 0) {
         io.out(`Database "${dbPath}" is up to date at version ${outcome.toVersion}`);

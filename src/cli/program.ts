@@ -10,6 +10,7 @@ import { collectCommand } from "./collect_command.ts";
 import { sampleDrive } from "../collect/sample.ts";
 import { serviceCommand } from "./service_command.ts";
 import { exportCommand } from "./export_command.ts";
+import { importCommand } from "./import_command.ts";
 
 /** Parses `args` with commander, runs the command, and returns the exit code. */
 export async function runProgram(args: string[], io: Io): Promise<number> {
@@ -41,6 +42,7 @@ export async function runProgram(args: string[], io: Io): Promise<number> {
       configCommand(io, globals),
       collectCommand(io, globals, sampleDrive),
       exportCommand(io, globals),
+      importCommand(io, globals),
       serviceCommand(io, globals),
     ]
   ) {

@@ -11,6 +11,7 @@ import type { Migration, MigrationStep } from "./parse.ts";
 import type { PrecomputedSchema } from "./manifest.ts";
 import { hasLedger, insertLedgerRow, LEDGER_DDL, type LedgerRow, readLedger } from "./ledger.ts";
 import { rebuildTable } from "./rebuild.ts";
+import { type Adoption, EXACT_MATCH, guideAdoption } from "./adopt_guide.ts";
 import { registerFunctions } from "../db/functions.ts";
 import {
   DataLossError,
@@ -146,16 +147,15 @@ export class Migrator {
    * Throws VerificationError with the differences otherwise.
    */
   adoptLegacySchema(expected: (version: number) => SchemaSnapshot, dryRun = false): number {
+    const guide = guideAdoption(this.#db, expected);
+    if (guide) return this.#adopt(guide, dryRun);
     if (hasLedger(this.#db)) return this.currentVersion();
     const live = readSchema(this.#db);
     if (Object.keys(live.tables).length === 0) return 0;
     let closest: { version: number; diff: string[] } | null = null;
     for (let version = this.latestVersion; version >= 1; version--) {
       const diff = diffSchema(live, withoutLedger(expected(version)));
-      if (diff.length === 0) {
-        if (!dryRun) this.#adopt(version);
-        return version;
-      }
+      if (diff.length === 0) return this.#adopt({ version, reason: EXACT_MATCH }, dryRun);
       if (!closest || diff.length < closest.diff.length) closest = { version, diff };
     }
     throw new VerificationError(
@@ -164,14 +164,20 @@ export class Migrator {
     );
   }
 
-  #adopt(version: number): void {
+  /** What the last adoption recorded (or, on a dry run, would record); null for none. */
+  adopted: Adoption | null = null;
+
+  #adopt(adoption: Adoption, dryRun: boolean): number {
+    this.adopted = adoption;
+    if (dryRun) return adoption.version;
     const appliedAt = this.#now().toISOString();
     this.#transaction(() => {
+      adoption.apply?.(this.#db);
       this.#db.exec(LEDGER_DDL);
-      for (const m of this.#migrations.slice(0, version)) {
+      for (const m of this.#migrations.slice(0, adoption.version)) {
         insertLedgerRow(this.#db, {
           version: m.version,
-          description: m.description,
+          description: `${m.description} (adopted: ${adoption.reason})`,
           appliedAt,
           checksum: m.checksum,
           executionMs: null,
@@ -180,6 +186,7 @@ export class Migrator {
         });
       }
     });
+    return adoption.version;
   }
 
   #run(plan: PlannedStep[], target: number, run: RunOptions): StepResult[] {

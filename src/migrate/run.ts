@@ -28,6 +28,7 @@ import type { Migration } from "./parse.ts";
 import { precomputedSchema } from "./manifest.ts";
 import { loadOuiTable } from "../oui/mod.ts";
 import { errorMessage, PiwardriveError } from "../errors.ts";
+import { guideAdoption, hasGuideLedger } from "./adopt_guide.ts";
 
 export interface MigrateOptions {
   dbPath: string;
@@ -57,6 +58,8 @@ export interface MigrateOutcome {
   toVersion: number;
   /** Set when a ledger-less database was (or, on a dry run, would be) adopted at this version. */
   adoptedVersion: number | null;
+  /** What the adopted ledger rows record as the reason (the state the database was found in). */
+  adoptedReason: string | null;
   /** The backup taken before the run; it ends in `-keep` when the run deleted rows. */
   backupPath: string | null;
   steps: (StepResult & { sql?: string[] })[];
@@ -95,20 +98,16 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
       appVersion: options.appVersion,
       expectedSchema: expected,
     });
-    const wasLedgerless = migrator.ledger().length === 0;
+    // Adopting a design-guide database rewrites it (rebuild, index, ledger): back it up first.
+    const guide = options.backup !== false ? guideAdoption(db, expected) : null;
+    let backupPath = guide ? await backUp(db, options, guide.version) : null;
     const adopted = migrator.adoptLegacySchema(expected);
-    const adoptedVersion = wasLedgerless && adopted > 0 ? adopted : null;
-    if (adoptedVersion) {
-      log(`adopted a database without a ledger: its schema is exactly version ${adoptedVersion}`);
-    }
+    const adoptedVersion = migrator.adopted && adopted > 0 ? adopted : null;
+    if (migrator.adopted) log(`adopted at version ${adopted}: ${migrator.adopted.reason}`);
     const fromVersion = migrator.currentVersion();
     const plan = migrator.plan(options.target);
-    let backupPath: string | null = null;
-    if (plan.length > 0 && options.backup !== false && hasTables(db)) {
-      const bytes = databaseBytes(options.dbPath);
-      ensureFreeSpace(dirname(options.dbPath), Math.ceil(bytes * 1.1) + 1048576, "a backup");
-      backupPath = backupPathFor(options.dbPath, fromVersion, (options.now ?? nowDate)());
-      await backupDatabase(db, backupPath);
+    if (plan.length > 0 && !backupPath && options.backup !== false && hasTables(db)) {
+      backupPath = await backUp(db, options, fromVersion);
     }
     if (plan.length > 0) await loadOuiTable(); // version 9 (up and down) calls oui_vendor()
     let deleted: DeletedData[] = [];
@@ -149,6 +148,7 @@ export async function runMigrate(options: MigrateOptions): Promise<MigrateOutcom
       fromVersion,
       toVersion: migrator.currentVersion(),
       adoptedVersion,
+      adoptedReason: migrator.adopted?.reason ?? null,
       backupPath,
       steps,
       deleted,
@@ -209,6 +209,7 @@ async function upToDate(options: MigrateOptions, waitMs: number): Promise<Migrat
     ensureSound(db, options.dbPath);
     const migrator = new Migrator(db, options.migrations);
     if (migrator.ledger().length === 0 && hasTables(db)) return null; // adoption writes
+    if (hasGuideLedger(db)) return null;
     if (migrator.plan(options.target).length > 0) return null;
     const version = migrator.currentVersion();
     return {
@@ -217,6 +218,7 @@ async function upToDate(options: MigrateOptions, waitMs: number): Promise<Migrat
       fromVersion: version,
       toVersion: version,
       adoptedVersion: null,
+      adoptedReason: null,
       backupPath: null,
       steps: [],
       deleted: [],
@@ -243,7 +245,7 @@ async function dryRun(options: MigrateOptions): Promise<MigrateOutcome> {
       expectedSchemas(options.migrations, precomputedSchema()),
       true,
     );
-    const hadLedger = migrator.ledger().length > 0;
+    const hadLedger = !migrator.adopted && migrator.ledger().length > 0;
     // Plan from the adopted version without writing its ledger: replay the decision in memory.
     const fromVersion = hadLedger ? migrator.currentVersion() : adopted;
     const target = options.target ?? options.migrations.length;
@@ -270,7 +272,8 @@ async function dryRun(options: MigrateOptions): Promise<MigrateOutcome> {
       dryRun: true,
       fromVersion,
       toVersion: target,
-      adoptedVersion: !hadLedger && adopted > 0 ? adopted : null,
+      adoptedVersion: migrator.adopted && adopted > 0 ? adopted : null,
+      adoptedReason: migrator.adopted?.reason ?? null,
       backupPath: null,
       steps,
       deleted,
@@ -319,6 +322,22 @@ async function rehearse(db: DatabaseSync, options: MigrateOptions): Promise<Step
   } finally {
     if (dir) Deno.removeSync(dir, { recursive: true });
   }
+}
+
+/**
+ * A checked backup beside the database, before a change, named for `version`. Logged and pruned
+ * by the caller once the run is over, so a refused or failed run costs no older backup.
+ */
+async function backUp(
+  db: DatabaseSync,
+  options: MigrateOptions,
+  version: number,
+): Promise<string> {
+  const bytes = databaseBytes(options.dbPath);
+  ensureFreeSpace(dirname(options.dbPath), Math.ceil(bytes * 1.1) + 1048576, "a backup");
+  const path = backupPathFor(options.dbPath, version, (options.now ?? nowDate)());
+  await backupDatabase(db, path);
+  return path;
 }
 
 function hasTables(db: DatabaseSync): boolean {
