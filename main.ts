@@ -1,3 +1,4 @@
-import { main } from "./src/cli/mod.ts";
+import { enter } from "./src/cli/entry.ts";
 
-Deno.exit(await main(Deno.args));
+const code = await enter(Deno.args, import.meta.url);
+if (code !== null) Deno.exit(code);
