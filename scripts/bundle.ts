@@ -124,7 +124,11 @@ export function remainingImports(code: string): string[] {
   ];
   const found = new Set<string>();
   for (const pattern of patterns) {
-    for (const match of code.matchAll(pattern)) found.add(match[1]);
+    for (const match of code.matchAll(pattern)) {
+      // Message text such as `Cannot import "${path}"` looks like an import; a specifier never
+      // holds a template hole or white space.
+      if (!/\$\{|\s/.test(match[1])) found.add(match[1]);
+    }
   }
   return [...found].sort();
 }

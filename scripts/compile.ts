@@ -5,7 +5,7 @@
  * - `x86_64-unknown-linux-gnu`  → `dist/piwardrive-linux-x64`
  *
  * with exactly the permissions of deno.json's `start` task baked in (read from it, so they cannot
- * drift; `--allow-all`, `--allow-net`, `--allow-ffi` and a bare `--allow-run` are refused). The
+ * drift; `--allow-all`, `--allow-ffi`, a bare `--allow-run` and a lone `--allow-net` are refused). The
  * migrations and deno.json (the version) are static imports, so they are embedded without
  * `--include`.
  *
@@ -101,7 +101,9 @@ function splitWords(line: string): string[] {
 
 /**
  * Parses the `start` task (`deno run <flags> main.ts`) and checks its permissions: no
- * `--allow-all`, no `--allow-net`, no `--allow-ffi`, and `--allow-run` only with tool names.
+ * `--allow-all`, no `--allow-ffi`, `--allow-run` only with tool names, and `--allow-net` only with
+ * `--unstable-worker-options` (the entry gives the network up for every command but the network
+ * ones, which run in a worker that names their hosts: src/cli/network.ts).
  */
 export function parseStartTask(task: string): StartTask {
   const words = splitWords(task);
@@ -118,7 +120,11 @@ export function parseStartTask(task: string): StartTask {
     // --quiet only hushes Deno's own diagnostics when running from source: nothing to bake in.
     if (name === "--quiet" || name === "-q") continue;
     if (name === "--allow-all") throw new ReleaseError("the start task must not use --allow-all");
-    if (name === "--allow-net") throw new ReleaseError("the start task must not use --allow-net");
+    if (name === "--allow-net" && !words.includes("--unstable-worker-options")) {
+      throw new ReleaseError(
+        "the start task's --allow-net needs --unstable-worker-options (network commands narrow it in a worker)",
+      );
+    }
     if (name === "--allow-ffi") throw new ReleaseError("the start task must not use --allow-ffi");
     if (name === "--allow-run") {
       const tools = value?.split(",") ?? [];
@@ -129,6 +135,7 @@ export function parseStartTask(task: string): StartTask {
       }
     }
     const known = /^--(allow|deny|ignore)-(read|write|env|sys|run|import)$/.test(name) ||
+      name === "--allow-net" ||
       /^--(deny|ignore)-(net|ffi)$/.test(name) || /^--unstable-[\w-]+$/.test(name) ||
       ["--no-prompt", "--v8-flags", "--seed", "--location"].includes(name);
     if (!known) {

@@ -29,9 +29,7 @@ async function probe(args: string[], env: Record<string, string> = {}) {
     args: [
       "run",
       "--quiet",
-      ...START_PERMISSIONS,
-      "--allow-net=127.0.0.1",
-      "--unstable-worker-options",
+      ...START_PERMISSIONS, // they carry --allow-net and --unstable-worker-options
       PROBE,
       ...args,
     ],
