@@ -101,6 +101,7 @@ export function collectCommand(
     const { db, dbPath, close } = await openCurrentDatabase(g, io, {
       migrate: options.migrate,
       quiet: options.quiet || options.json,
+      collector: true,
     });
     const stop = new AbortController();
     const onSignal = () => stop.abort();

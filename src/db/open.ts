@@ -6,6 +6,7 @@ import { DatabaseSync } from "node:sqlite";
 import { parentDir } from "../paths.ts";
 import { errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
 import { registerFunctions } from "./functions.ts";
+import { canWrite, describeKind, ensureWritableDatabase } from "./files.ts";
 
 /** How a command opens the database. */
 export interface OpenOptions {
@@ -35,26 +36,20 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseS
   const fail = (detail: string, cause?: unknown) =>
     new PiwardriveError(`Cannot open database "${path}": ${detail}`, failure, { cause });
 
-  let exists = true;
-  try {
-    const info = Deno.statSync(path);
-    if (info.isDirectory) throw fail("it is a directory; give a file path with --db");
-  } catch (error) {
-    if (error instanceof PiwardriveError) throw error;
-    if (!(error instanceof Deno.errors.NotFound)) throw fail(errorMessage(error), error);
-    exists = false;
-  }
+  const exists = ensureDatabaseFile(path, failure);
   if (!exists) {
     if (options.readOnly || !options.create) {
       throw fail("no such file; run `piwardrive migrate` to create it");
     }
-    createPrivateFile(path, fail);
   }
+  if (!options.readOnly) ensureWritableDatabase(path);
+  if (!exists) createPrivateFile(path, fail);
 
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
+    db = options.readOnly ? openReadOnly(path) : new DatabaseSync(path);
   } catch (error) {
+    if (error instanceof PiwardriveError) throw new PiwardriveError(error.message, failure);
     throw fail(errorMessage(error), error);
   }
   try {
@@ -73,6 +68,86 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseS
     throw fail(describeSqliteError(error), error);
   }
   return db;
+}
+
+/**
+ * Whether a database file is at `path` (false when nothing is), refusing what cannot be one: a
+ * folder, a FIFO or a device (opening those would block or read forever), or a file whose first
+ * bytes are not SQLite's header. Nothing is created or written.
+ */
+export function ensureDatabaseFile(path: string, failure: ExitCode = ExitCode.runtime): boolean {
+  const fail = (detail: string, cause?: unknown) =>
+    new PiwardriveError(`Cannot open database "${path}": ${detail}`, failure, { cause });
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw fail(errorMessage(error), error);
+  }
+  if (info.isDirectory) throw fail("it is a directory; give a file path with --db");
+  if (!info.isFile) {
+    throw fail(`it is ${describeKind(info)}, not a database file; give a file path with --db`);
+  }
+  if (info.size > 0) {
+    const header = new Uint8Array(16);
+    try {
+      using file = Deno.openSync(path, { read: true });
+      const read = file.readSync(header) ?? 0;
+      if (read === 16 && new TextDecoder().decode(header) === SQLITE_HEADER) return true;
+    } catch (error) {
+      throw fail(errorMessage(error), error);
+    }
+    throw fail("file is not a SQLite database");
+  }
+  return true;
+}
+
+const SQLITE_HEADER = "SQLite format 3\0";
+
+/**
+ * A connection that reads and leaves nothing behind. Where the folder and file can be written,
+ * an ordinary connection with query_only: SQLite's own close then removes the -wal and -shm when
+ * it is the last user (a read-only connection never does). Where they cannot (a read-only folder,
+ * another user's file), SQLite cannot make the -shm a WAL reader needs: with no -wal beside the
+ * file, no writer has it open and it is read as immutable; with a -wal, read-only through it.
+ */
+export function openReadOnly(path: string): DatabaseSync {
+  if (canWrite(parentDir(path)) && canWrite(path)) {
+    const db = new DatabaseSync(path);
+    db.exec("PRAGMA query_only = ON");
+    return db;
+  }
+  if (!existsNow(`${path}-wal`)) return new DatabaseSync(immutableUri(path), { readOnly: true });
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    return db;
+  } catch (error) {
+    db.close();
+    throw new PiwardriveError(
+      `Cannot read database "${path}": it has a write-ahead log "${path}-wal" that this user cannot share (${
+        errorMessage(error)
+      }); run as the file's owner or make its folder writable`,
+    );
+  }
+}
+
+/** `file:` URI with mode=ro&immutable=1; each segment escaped, so `?`, `#` and `%` stay names. */
+function immutableUri(path: string): URL {
+  const absolute = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  return new URL(
+    `file://${absolute.split("/").map(encodeURIComponent).join("/")}?mode=ro&immutable=1`,
+  );
+}
+
+function existsNow(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function createPrivateFile(path: string, fail: (detail: string, cause?: unknown) => Error): void {

@@ -1,0 +1,123 @@
+/**
+ * What an operator's path is before anything is written to it: its kind (a symlink, a FIFO or a
+ * device is never replaced by a regular file), whether its folder can be written, and how a file
+ * that replaces another keeps that file's identity (the symlink's target, owner, group, mode).
+ */
+import { accessSync, constants } from "node:fs";
+import { parentDir } from "../paths.ts";
+import { errorMessage, PiwardriveError } from "../errors.ts";
+
+/** "a folder", "a symlink", "a FIFO"… for messages; null when nothing is at `path`. */
+export function kindAt(path: string): string | null {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  return describeKind(info);
+}
+
+/** The kind of a file as lstat saw it. */
+export function describeKind(info: Deno.FileInfo): string {
+  if (info.isSymlink) return "a symlink";
+  if (info.isDirectory) return "a folder";
+  if (info.isFile) return "a file";
+  if (info.isFifo) return "a FIFO";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  if (info.isSocket) return "a socket";
+  return "something that is not a regular file";
+}
+
+/** Whether `a` and `b` name the same file once symlinks are followed (false if either is missing). */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    const x = Deno.statSync(a);
+    const y = Deno.statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The file a database path stands for: a symlink is followed, so that a file put in its place
+ * replaces the target and the link stays a link. Missing paths come back as they are.
+ */
+export function realTarget(path: string): string {
+  try {
+    if (!Deno.lstatSync(path).isSymlink) return path;
+    return Deno.realPathSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return path;
+    throw error;
+  }
+}
+
+/** Whether this process may write `path` (root may, unless the file system is read-only). */
+export function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses, naming the path and why, when the database at `dbPath` (or, when it does not exist, its
+ * folder) cannot be written by this process: before a writer creates a lock or a journal beside it.
+ */
+export function ensureWritableDatabase(dbPath: string): void {
+  const dir = parentDir(dbPath);
+  const fail = (why: string) => new PiwardriveError(`Cannot write database "${dbPath}": ${why}`);
+  let exists = true;
+  try {
+    Deno.statSync(dbPath);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw fail(errorMessage(error));
+    exists = false;
+  }
+  // SQLite writes -wal, -shm and the lock beside the file: the folder must be writable too.
+  let dirExists = true;
+  try {
+    Deno.statSync(dir);
+  } catch {
+    dirExists = false;
+  }
+  if (dirExists && !canWrite(dir)) {
+    throw fail(`the folder "${dir}" is read-only (${whyReadOnly(dir)}); use a writable folder`);
+  }
+  if (exists && !canWrite(dbPath)) {
+    throw fail(`the file is read-only (${whyReadOnly(dbPath)}); make it writable first`);
+  }
+}
+
+function whyReadOnly(path: string): string {
+  try {
+    const info = Deno.statSync(path);
+    const mode = (info.mode! & 0o777).toString(8).padStart(4, "0");
+    return `mode ${mode}, owner uid ${info.uid}, this process uid ${Deno.uid()}`;
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
+/**
+ * Gives `staging` (a file this run made to replace `original`) the owner, group and mode of
+ * `original`, before the rename: a database owned by a service user, replaced by root, stays the
+ * service user's. Only root may give a file away; anyone else keeps their own (which is the
+ * original's owner whenever they could replace it).
+ */
+export function copyIdentity(original: Deno.FileInfo, staging: string): void {
+  if (Deno.uid() === 0 && original.uid !== null && original.gid !== null) {
+    Deno.chownSync(staging, original.uid, original.gid);
+  } else if (original.gid !== null) {
+    try {
+      Deno.chownSync(staging, null, original.gid); // allowed when the user is in that group
+    } catch { /* keeps the user's own group */ }
+  }
+  Deno.chmodSync(staging, original.mode! & 0o7777);
+}
