@@ -3,7 +3,6 @@
  * device is never replaced by a regular file), whether its folder can be written, and how a file
  * that replaces another keeps that file's identity (the symlink's target, owner, group, mode).
  */
-import { accessSync, constants } from "node:fs";
 import { parentDir } from "../paths.ts";
 import { errorMessage, PiwardriveError } from "../errors.ts";
 
@@ -56,14 +55,30 @@ export function realTarget(path: string): string {
   }
 }
 
-/** Whether this process may write `path` (root may, unless the file system is read-only). */
-export function canWrite(path: string): boolean {
+/**
+ * Whether this process may write the regular file at `path`: opened for writing and closed, which
+ * changes nothing (root may, unless the file system is read-only). Deno has no access(2), and
+ * node:fs's accessSync judges by mode bits, which is wrong for root.
+ */
+export function canWriteFile(path: string): boolean {
   try {
-    accessSync(path, constants.W_OK);
+    Deno.openSync(path, { write: true }).close();
     return true;
   } catch {
     return false;
   }
+}
+
+/** Whether this process may create files in `dir`: a probe file is made and removed at once. */
+export function canWriteDir(dir: string): boolean {
+  let probe: string;
+  try {
+    probe = Deno.makeTempFileSync({ dir, prefix: ".piwardrive-probe-" });
+  } catch {
+    return false;
+  }
+  Deno.removeSync(probe);
+  return true;
 }
 
 /**
@@ -87,10 +102,10 @@ export function ensureWritableDatabase(dbPath: string): void {
   } catch {
     dirExists = false;
   }
-  if (dirExists && !canWrite(dir)) {
+  if (dirExists && !canWriteDir(dir)) {
     throw fail(`the folder "${dir}" is read-only (${whyReadOnly(dir)}); use a writable folder`);
   }
-  if (exists && !canWrite(dbPath)) {
+  if (exists && !canWriteFile(dbPath)) {
     throw fail(`the file is read-only (${whyReadOnly(dbPath)}); make it writable first`);
   }
 }

@@ -6,7 +6,7 @@ import { DatabaseSync } from "node:sqlite";
 import { parentDir } from "../paths.ts";
 import { errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
 import { registerFunctions } from "./functions.ts";
-import { canWrite, describeKind, ensureWritableDatabase } from "./files.ts";
+import { canWriteFile, describeKind, ensureWritableDatabase } from "./files.ts";
 
 /** How a command opens the database. */
 export interface OpenOptions {
@@ -106,17 +106,23 @@ export function ensureDatabaseFile(path: string, failure: ExitCode = ExitCode.ru
 const SQLITE_HEADER = "SQLite format 3\0";
 
 /**
- * A connection that reads and leaves nothing behind. Where the folder and file can be written,
- * an ordinary connection with query_only: SQLite's own close then removes the -wal and -shm when
- * it is the last user (a read-only connection never does). Where they cannot (a read-only folder,
- * another user's file), SQLite cannot make the -shm a WAL reader needs: with no -wal beside the
- * file, no writer has it open and it is read as immutable; with a -wal, read-only through it.
+ * A connection that reads and leaves nothing behind. Where the file can be written, an ordinary
+ * connection with query_only: SQLite's own close then removes the -wal and -shm when it is the
+ * last user (a read-only connection never does). Where SQLite cannot make the -wal or -shm a WAL
+ * reader needs (a read-only folder or file, another user's file): with no -wal beside the file,
+ * no writer has it open and it is read as immutable; with a -wal, read-only through it.
  */
 export function openReadOnly(path: string): DatabaseSync {
-  if (canWrite(parentDir(path)) && canWrite(path)) {
+  if (canWriteFile(path)) {
     const db = new DatabaseSync(path);
-    db.exec("PRAGMA query_only = ON");
-    return db;
+    try {
+      db.exec("PRAGMA query_only = ON");
+      db.prepare("SELECT count(*) FROM sqlite_master").get();
+      return db;
+    } catch (error) {
+      db.close();
+      if (!/unable to open|readonly|read-only/i.test(errorMessage(error))) throw error;
+    }
   }
   if (!existsNow(`${path}-wal`)) return new DatabaseSync(immutableUri(path), { readOnly: true });
   const db = new DatabaseSync(path, { readOnly: true });

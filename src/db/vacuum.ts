@@ -50,7 +50,10 @@ export function vacuumDatabase(dbPath: string): { beforeBytes: number; afterByte
     target = null;
     const problem = quickCheckFile(staging);
     if (problem) throw new Error(`the rebuilt file fails quick_check: ${problem}`);
-    const check = new DatabaseSync(staging, { readOnly: true });
+    // An ordinary connection: its close removes the -wal and -shm it makes (a read-only one
+    // would leave them, under the staging name, beside the database).
+    const check = new DatabaseSync(staging);
+    check.exec("PRAGMA query_only = ON");
     try {
       const drift = diffSchema(readSchema(check), readSchema(source));
       if (drift.length > 0) throw new Error(`the rebuilt schema differs: ${drift.join("; ")}`);
