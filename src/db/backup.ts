@@ -33,14 +33,19 @@ export function databaseBytes(dbPath: string): number {
 }
 
 /** Refuses when the file system holding `dir` has less than `neededBytes` free. */
-export function ensureFreeSpace(dir: string, neededBytes: number, purpose: string): void {
+export function ensureFreeSpace(
+  dir: string,
+  neededBytes: number,
+  purpose: string,
+  hint = "free some space or use --no-backup",
+): void {
   const fs = statfsSync(dir);
   const free = Number(fs.bavail) * Number(fs.bsize);
   if (free < neededBytes) {
     throw new PiwardriveError(
       `Not enough free disk space for ${purpose} in "${dir}": ${mib(free)} free, ${
         mib(neededBytes)
-      } needed; free some space or use --no-backup`,
+      } needed; ${hint}`,
     );
   }
 }

@@ -56,29 +56,34 @@ export function realTarget(path: string): string {
 }
 
 /**
- * Whether this process may write the regular file at `path`: opened for writing and closed, which
- * changes nothing (root may, unless the file system is read-only). Deno has no access(2), and
- * node:fs's accessSync judges by mode bits, which is wrong for root.
+ * Why this process may not write the regular file at `path`, or null when it may: it is opened
+ * for writing and closed, which changes nothing. Deno has no access(2), and node:fs's accessSync
+ * judges by mode bits, which is wrong for root (who writes any file but on a read-only mount).
  */
-export function canWriteFile(path: string): boolean {
+export function fileWriteProblem(path: string): string | null {
   try {
     Deno.openSync(path, { write: true }).close();
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (error) {
+    return describeDenial(path, error);
   }
 }
 
-/** Whether this process may create files in `dir`: a probe file is made and removed at once. */
-export function canWriteDir(dir: string): boolean {
+/** Why this process may not create files in `dir`, or null: a probe file is made and removed. */
+export function dirWriteProblem(dir: string): string | null {
   let probe: string;
   try {
     probe = Deno.makeTempFileSync({ dir, prefix: ".piwardrive-probe-" });
-  } catch {
-    return false;
+  } catch (error) {
+    return describeDenial(dir, error);
   }
   Deno.removeSync(probe);
-  return true;
+  return null;
+}
+
+/** Whether this process may write the regular file at `path`. */
+export function canWriteFile(path: string): boolean {
+  return fileWriteProblem(path) === null;
 }
 
 /**
@@ -102,21 +107,25 @@ export function ensureWritableDatabase(dbPath: string): void {
   } catch {
     dirExists = false;
   }
-  if (dirExists && !canWriteDir(dir)) {
-    throw fail(`the folder "${dir}" is read-only (${whyReadOnly(dir)}); use a writable folder`);
+  const dirProblem = dirExists ? dirWriteProblem(dir) : null;
+  if (dirProblem) {
+    throw fail(`the folder "${dir}" is read-only (${dirProblem}); use a writable folder`);
   }
-  if (exists && !canWriteFile(dbPath)) {
-    throw fail(`the file is read-only (${whyReadOnly(dbPath)}); make it writable first`);
-  }
+  const fileProblem = exists ? fileWriteProblem(dbPath) : null;
+  if (fileProblem) throw fail(`the file is read-only (${fileProblem}); make it writable first`);
 }
 
-function whyReadOnly(path: string): string {
+/** The OS's reason, with the mode and owners that explain a permission denial. */
+function describeDenial(path: string, error: unknown): string {
+  // Deno appends the syscall and path ("…(os error 13): open 'x.db'"); the message names the path.
+  const reason = errorMessage(error).replace(/^(.*?\(os error \d+\)).*$/s, "$1");
+  if (!(error instanceof Deno.errors.PermissionDenied)) return reason; // e.g. a read-only mount
   try {
     const info = Deno.statSync(path);
     const mode = (info.mode! & 0o777).toString(8).padStart(4, "0");
-    return `mode ${mode}, owner uid ${info.uid}, this process uid ${Deno.uid()}`;
-  } catch (error) {
-    return errorMessage(error);
+    return `${reason}; mode ${mode}, owner uid ${info.uid}, this process uid ${Deno.uid()}`;
+  } catch {
+    return reason;
   }
 }
 

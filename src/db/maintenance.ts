@@ -132,7 +132,12 @@ export async function backupTo(dbPath: string, destination: string): Promise<num
   ensureNewBackupPath(destination, dbPath);
   const db = openDatabase(dbPath, { readOnly: true });
   try {
-    ensureFreeSpace(parentDir(destination), Math.ceil(databaseBytes(dbPath) * 1.1), "the backup");
+    ensureFreeSpace(
+      parentDir(destination),
+      Math.ceil(databaseBytes(dbPath) * 1.1),
+      "the backup",
+      "free some space or back up to another disk",
+    );
     await backupDatabase(db, destination);
     return Deno.statSync(destination).size;
   } finally {
@@ -179,6 +184,7 @@ export function restoreFrom(
       dir,
       Deno.statSync(backupPath).size + databaseBytes(file) + 1048576,
       "the restore",
+      "free some space first",
     );
     if (original) {
       keptCopy = newCopy(file, `${file}.replaced-${stamp}`, original);

@@ -106,45 +106,69 @@ export function ensureDatabaseFile(path: string, failure: ExitCode = ExitCode.ru
 const SQLITE_HEADER = "SQLite format 3\0";
 
 /**
- * A connection that reads and leaves nothing behind. Where the file can be written, an ordinary
- * connection with query_only: SQLite's own close then removes the -wal and -shm when it is the
- * last user (a read-only connection never does). Where SQLite cannot make the -wal or -shm a WAL
- * reader needs (a read-only folder or file, another user's file): with no -wal beside the file,
- * no writer has it open and it is read as immutable; with a -wal, read-only through it.
+ * A connection that reads and leaves nothing behind the database:
+ * 1. where this process can write the file, an ordinary connection with query_only, because
+ *    SQLite's own close then removes the -wal and -shm when it is the last user (a read-only
+ *    connection never removes them);
+ * 2. else, where a -wal and -shm already exist, a read-only connection sharing them;
+ * 3. else (a read-only folder, another user's read-only file) SQLite cannot make the -shm a reader
+ *    of a WAL database needs, and Deno honours `file:…?immutable=1` only with every permission:
+ *    the file (and its -wal) is copied into a private temporary folder and read there; the copy
+ *    goes when the connection closes.
  */
 export function openReadOnly(path: string): DatabaseSync {
   if (canWriteFile(path)) {
-    const db = new DatabaseSync(path);
-    try {
-      db.exec("PRAGMA query_only = ON");
-      db.prepare("SELECT count(*) FROM sqlite_master").get();
-      return db;
-    } catch (error) {
-      db.close();
-      if (!/unable to open|readonly|read-only/i.test(errorMessage(error))) throw error;
-    }
+    const db = tryRead(() => new DatabaseSync(path), true);
+    if (db) return db;
   }
-  if (!existsNow(`${path}-wal`)) return new DatabaseSync(immutableUri(path), { readOnly: true });
-  const db = new DatabaseSync(path, { readOnly: true });
+  if (existsNow(`${path}-wal`) && existsNow(`${path}-shm`)) {
+    const db = tryRead(() => new DatabaseSync(path, { readOnly: true }), false);
+    if (db) return db;
+  }
+  return openPrivateCopy(path);
+}
+
+/** The connection if it can read the schema; null when SQLite cannot make what it needs. */
+function tryRead(open: () => DatabaseSync, queryOnly: boolean): DatabaseSync | null {
+  const db = open();
   try {
+    if (queryOnly) db.exec("PRAGMA query_only = ON");
     db.prepare("SELECT count(*) FROM sqlite_master").get();
     return db;
   } catch (error) {
     db.close();
-    throw new PiwardriveError(
-      `Cannot read database "${path}": it has a write-ahead log "${path}-wal" that this user cannot share (${
-        errorMessage(error)
-      }); run as the file's owner or make its folder writable`,
-    );
+    if (/unable to open|readonly|read-only|disk I\/O/i.test(errorMessage(error))) return null;
+    throw error;
   }
 }
 
-/** `file:` URI with mode=ro&immutable=1; each segment escaped, so `?`, `#` and `%` stay names. */
-function immutableUri(path: string): URL {
-  const absolute = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
-  return new URL(
-    `file://${absolute.split("/").map(encodeURIComponent).join("/")}?mode=ro&immutable=1`,
-  );
+function openPrivateCopy(path: string): DatabaseSync {
+  const dir = Deno.makeTempDirSync({ prefix: "piwardrive-read-" });
+  const remove = () => Deno.removeSync(dir, { recursive: true });
+  let db: DatabaseSync;
+  try {
+    Deno.copyFileSync(path, `${dir}/copy.db`);
+    if (existsNow(`${path}-wal`)) Deno.copyFileSync(`${path}-wal`, `${dir}/copy.db-wal`);
+    db = new DatabaseSync(`${dir}/copy.db`);
+    db.exec("PRAGMA query_only = ON");
+  } catch (error) {
+    remove();
+    throw new PiwardriveError(
+      `Cannot read database "${path}": it cannot be read in place (a read-only folder or file) and copying it to "${dir}" failed: ${
+        errorMessage(error)
+      }`,
+    );
+  }
+  const close = db.close.bind(db);
+  db.close = () => {
+    if (!db.isOpen) return;
+    try {
+      close();
+    } finally {
+      remove();
+    }
+  };
+  return db;
 }
 
 function existsNow(path: string): boolean {

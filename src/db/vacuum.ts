@@ -29,7 +29,7 @@ export function vacuumDatabase(dbPath: string): { beforeBytes: number; afterByte
   const file = realTarget(dbPath);
   const beforeBytes = databaseBytes(file);
   const dir = dirname(file);
-  ensureFreeSpace(dir, Math.ceil(beforeBytes * 1.1) + 1048576, "VACUUM");
+  ensureFreeSpace(dir, Math.ceil(beforeBytes * 1.1) + 1048576, "VACUUM", "free some space first");
   const staging = join(dir, `.${basename(file)}.vacuum`);
   const source = openDatabase(dbPath);
   let created = false;
