@@ -10,7 +10,7 @@
  * `collect` rows are added the same way.
  */
 import { DatabaseSync } from "node:sqlite";
-import { cliProcess, type CliResult, tempDir } from "../../tests/helpers/cli.ts";
+import { type CliResult, spawnCli, tempDir } from "../../tests/helpers/cli.ts";
 import { databaseAt, fillBaselineRows, logicalDump } from "../../tests/helpers/db.ts";
 import { type EntryFacts, makeNode, snapshotDir } from "../../tests/helpers/files.ts";
 import { asNobodyAvailable, cliAsNobody, NOBODY } from "../../tests/helpers/as_user.ts";
@@ -331,7 +331,7 @@ export async function operatorActions(
       const before = snapshotDir(trial.dir);
       const rowsBefore = dump(golden);
       const args = c.args(trial, target);
-      const result = c.target.asNobody ? await cliAsNobody(args) : await cliProcess(args);
+      const result = await runBounded(args, c.target.asNobody ?? false);
       Deno.chmodSync(trial.dir, 0o755);
       judge(tally, label, c.expected, result, trial, target, before, rowsBefore);
     } finally {
@@ -372,6 +372,32 @@ function judge(
   else if (rowsAfter.size !== new Set(rowsBefore).size) fail("the database's rows changed");
   const problem = expected.check?.(trial, target);
   if (problem) fail(problem);
+}
+
+/** A case that blocks (opening a FIFO, waiting on a lock) is ended after this long and fails. */
+const CASE_TIMEOUT_MS = 20_000;
+
+async function runBounded(args: string[], asNobody: boolean): Promise<CliResult> {
+  const timeout = AbortSignal.timeout(CASE_TIMEOUT_MS);
+  let result: CliResult;
+  if (asNobody) result = await cliAsNobody(args, { signal: timeout });
+  else {
+    const child = spawnCli(args);
+    const kill = () => child.kill("SIGKILL");
+    timeout.addEventListener("abort", kill);
+    const output = await child.output();
+    timeout.removeEventListener("abort", kill);
+    const decoder = new TextDecoder();
+    result = {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  }
+  if (timeout.aborted) {
+    return { ...result, stderr: `(killed after ${CASE_TIMEOUT_MS / 1000} s) ${result.stderr}` };
+  }
+  return result;
 }
 
 /** Rows of every table but the settings (which `config set` is meant to change), as text. */

@@ -54,7 +54,10 @@ function bundle(): Promise<string> {
 }
 
 /** Runs `piwardrive ARGS` as nobody:nogroup with no supplementary groups. */
-export async function cliAsNobody(args: string[], cwd?: string): Promise<CliResult> {
+export async function cliAsNobody(
+  args: string[],
+  options: { cwd?: string; signal?: AbortSignal } = {},
+): Promise<CliResult> {
   const dir = await bundle();
   const output = await new Deno.Command("/usr/bin/setpriv", {
     args: [
@@ -72,7 +75,8 @@ export async function cliAsNobody(args: string[], cwd?: string): Promise<CliResu
       `${dir}/piwardrive.js`,
       ...args,
     ],
-    cwd,
+    cwd: options.cwd,
+    signal: options.signal,
     env: { DENO_DIR: `${dir}/home/deno`, HOME: `${dir}/home`, NO_COLOR: "1" },
     clearEnv: true,
     stdin: "null",
