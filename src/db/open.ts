@@ -137,7 +137,7 @@ function tryRead(open: () => DatabaseSync, queryOnly: boolean): DatabaseSync | n
     return db;
   } catch (error) {
     db.close();
-    if (/unable to open|readonly|read-only|disk I\/O/i.test(errorMessage(error))) return null;
+    if (/unable to open|readonly|read-only/i.test(errorMessage(error))) return null;
     throw error;
   }
 }
