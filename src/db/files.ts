@@ -100,16 +100,19 @@ export function ensureWritableDatabase(dbPath: string): void {
     if (!(error instanceof Deno.errors.NotFound)) throw fail(errorMessage(error));
     exists = false;
   }
-  // SQLite writes -wal, -shm and the lock beside the file: the folder must be writable too.
-  let dirExists = true;
-  try {
-    Deno.statSync(dir);
-  } catch {
-    dirExists = false;
-  }
-  const dirProblem = dirExists ? dirWriteProblem(dir) : null;
-  if (dirProblem) {
-    throw fail(`the folder "${dir}" is read-only (${dirProblem}); use a writable folder`);
+  // The lock goes beside the path, SQLite's -wal and -shm beside the file a symlink points at:
+  // both folders must be writable.
+  for (const folder of new Set([dir, parentDir(realTarget(dbPath))])) {
+    let folderExists = true;
+    try {
+      Deno.statSync(folder);
+    } catch {
+      folderExists = false;
+    }
+    const problem = folderExists ? dirWriteProblem(folder) : null;
+    if (problem) {
+      throw fail(`the folder "${folder}" is read-only (${problem}); use a writable folder`);
+    }
   }
   const fileProblem = exists ? fileWriteProblem(dbPath) : null;
   if (fileProblem) throw fail(`the file is read-only (${fileProblem}); make it writable first`);
