@@ -6,289 +6,28 @@
  * no file that existed before removed or replaced unless that is the command's job, and the
  * database's rows equal before and after (a logical dump).
  *
- * The table is open: a case is { command, target, expected }; `export -o`, `migrate` and
- * `collect` rows are added the same way.
+ * The table (operator_cases.ts) is open: a case is { command, target, expected }; `export -o`,
+ * `migrate` and `collect` rows are added the same way.
  */
 import { DatabaseSync } from "node:sqlite";
 import { type CliResult, spawnCli, tempDir } from "../../tests/helpers/cli.ts";
 import { databaseAt, fillBaselineRows, logicalDump } from "../../tests/helpers/db.ts";
-import { type EntryFacts, makeNode, snapshotDir } from "../../tests/helpers/files.ts";
-import { asNobodyAvailable, cliAsNobody, NOBODY } from "../../tests/helpers/as_user.ts";
+import { type EntryFacts, snapshotDir } from "../../tests/helpers/files.ts";
+import { asNobodyAvailable, cliAsNobody } from "../../tests/helpers/as_user.ts";
+import {
+  CASES,
+  type Expected,
+  line,
+  mounts,
+  type OperatorCase,
+  run,
+  type Trial,
+} from "./operator_cases.ts";
 import { type ScenarioResult, Tally } from "./harness.ts";
 import { embeddedMigrationFiles } from "../../src/migrate/embedded.ts";
+import { writeReplay } from "../../tests/helpers/replay.ts";
 
 const LATEST = embeddedMigrationFiles.length;
-
-/** The folder of one trial: the live database, an earlier backup of it, and room for targets. */
-export interface Trial {
-  dir: string;
-  db: string;
-  backup: string;
-}
-
-/** A kind of path an operator can give, made inside the trial folder. */
-export interface TargetKind {
-  name: string;
-  /** Makes the target; returns the path to give the command (or null when it cannot be made). */
-  make(trial: Trial): string | null;
-  /** Run the command as `nobody` (root writes through read-only modes). */
-  asNobody?: boolean;
-  /** Root only (mknod, chown, mount). */
-  needsRoot?: boolean;
-}
-
-/** What a case must show. */
-export interface Expected {
-  code: number;
-  /** The one line on stderr (null: nothing on stderr). */
-  message: RegExp | null;
-  /** Names in the trial folder the command may replace or change (its documented job). */
-  mayChange?: RegExp;
-  /** A further check of what the command left; returns a failure or null. */
-  check?(trial: Trial, target: string): string | null;
-}
-
-/** One row of the table: a command given a kind of target. */
-export interface OperatorCase {
-  command: string;
-  /** The arguments after `piwardrive`, given the trial and the target path. */
-  args(trial: Trial, target: string): string[];
-  target: TargetKind;
-  expected: Expected;
-}
-
-const run = (args: string[]) =>
-  new Deno.Command(args[0], { args: args.slice(1), stderr: "piped" }).outputSync();
-
-/** Targets, by what the Proof section lists. */
-export const TARGETS: Record<string, TargetKind> = {
-  live: { name: "the live database", make: (t) => t.db },
-  file: {
-    name: "an existing regular file",
-    make: (t) => (Deno.writeTextFileSync(`${t.dir}/notes.txt`, "keep\n"), `${t.dir}/notes.txt`),
-  },
-  backup: { name: "an earlier backup", make: (t) => t.backup },
-  symlink: {
-    name: "a symlink to a file",
-    make: (t) => {
-      Deno.writeTextFileSync(`${t.dir}/notes.txt`, "keep\n");
-      Deno.symlinkSync(`${t.dir}/notes.txt`, `${t.dir}/link`);
-      return `${t.dir}/link`;
-    },
-  },
-  dangling: {
-    name: "a dangling symlink",
-    make: (t) => (Deno.symlinkSync(`${t.dir}/nowhere`, `${t.dir}/dangling`), `${t.dir}/dangling`),
-  },
-  fifo: {
-    name: "a FIFO",
-    make: (t) => (makeNode(["mkfifo", `${t.dir}/fifo`]), `${t.dir}/fifo`),
-  },
-  chardev: {
-    name: "a character device (mknod)",
-    needsRoot: true,
-    make: (t) => (makeNode(["mknod", `${t.dir}/null`, "c", "1", "3"]), `${t.dir}/null`),
-  },
-  folder: { name: "a folder", make: (t) => (Deno.mkdirSync(`${t.dir}/folder`), `${t.dir}/folder`) },
-  missing: { name: "a mistyped path", make: (t) => `${t.dir}/sub/pwiardrive.db` },
-  linkedDb: {
-    name: "a symlink to the database",
-    make: (t) => (Deno.symlinkSync(t.db, `${t.dir}/alias.db`), `${t.dir}/alias.db`),
-  },
-  roFolder: {
-    name: "a database in a read-only folder",
-    asNobody: true,
-    needsRoot: true,
-    make: (t) => (handTo(t, 0o644), Deno.chmodSync(t.dir, 0o555), t.db),
-  },
-  roFile: {
-    name: "a read-only database file",
-    asNobody: true,
-    needsRoot: true,
-    make: (t) => (handTo(t, 0o444), t.db),
-  },
-  otherOwner: {
-    name: "a database owned by another user, 0644",
-    needsRoot: true,
-    make: (t) => (Deno.chownSync(t.db, NOBODY.uid, NOBODY.gid), Deno.chmodSync(t.db, 0o644), t.db),
-  },
-  fullDisk: {
-    name: "a path on a full tmpfs",
-    needsRoot: true,
-    make: (t) => fullTmpfs(t),
-  },
-};
-
-/** Gives the trial folder and the database to nobody, the database with `mode`. */
-function handTo(t: Trial, mode: number): void {
-  for (const p of [t.dir, t.db, t.backup]) Deno.chownSync(p, NOBODY.uid, NOBODY.gid);
-  Deno.chmodSync(t.db, mode);
-}
-
-const mounts: string[] = [];
-
-function fullTmpfs(t: Trial): string | null {
-  const mount = `${t.dir}/full`;
-  Deno.mkdirSync(mount);
-  if (!run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mount]).success) return null;
-  mounts.push(mount);
-  const filler = new Uint8Array(4096);
-  try {
-    using f = Deno.openSync(`${mount}/filler`, { createNew: true, write: true });
-    for (;;) f.writeSync(filler);
-  } catch { /* full */ }
-  return `${mount}/x.db`;
-}
-
-const line = (text: string) => new RegExp(`^piwardrive: ${text}\n$`);
-const refusedBackup = (kind: string) =>
-  line(
-    `Cannot back up to ".*": ${kind} already exists there; give a new file name \\(nothing was changed\\)`,
-  );
-const writeRefused = (why: string) => line(`Cannot write database ".*": ${why}`);
-const notADatabase = line(`Cannot open database ".*": file is not a SQLite database`);
-
-function stillSymlink(_t: Trial, target: string): string | null {
-  return Deno.lstatSync(target).isSymlink ? null : `${target} is no longer a symlink`;
-}
-
-function ownedByNobody(t: Trial): string | null {
-  const info = Deno.statSync(t.db);
-  return info.uid === NOBODY.uid && info.gid === NOBODY.gid && (info.mode! & 0o777) === 0o644
-    ? null
-    : `owner ${info.uid}:${info.gid} mode ${(info.mode! & 0o777).toString(8)}, was nobody 0644`;
-}
-
-const backup = (t: TargetKind, message: RegExp): OperatorCase => ({
-  command: "db backup",
-  args: (trial, target) => ["--db", trial.db, "db", "backup", target],
-  target: t,
-  expected: { code: 1, message },
-});
-
-/** The table. */
-export const CASES: OperatorCase[] = [
-  backup(
-    TARGETS.live,
-    line(`Cannot back up to ".*": it is the database itself; give a new file name`),
-  ),
-  backup(
-    TARGETS.linkedDb,
-    line(`Cannot back up to ".*": it is the database itself; give a new file name`),
-  ),
-  backup(TARGETS.file, refusedBackup("a file")),
-  backup(TARGETS.backup, refusedBackup("a file")),
-  backup(TARGETS.symlink, refusedBackup("a symlink")),
-  backup(TARGETS.dangling, refusedBackup("a symlink")),
-  backup(TARGETS.fifo, refusedBackup("a FIFO")),
-  backup(TARGETS.chardev, refusedBackup("a character device")),
-  backup(TARGETS.folder, refusedBackup("a folder")),
-  backup(
-    TARGETS.missing,
-    line(`Cannot back up to ".*": the folder ".*/sub" does not exist; create it first`),
-  ),
-  backup(
-    TARGETS.fullDisk,
-    line(
-      `Not enough free disk space for the backup in ".*": .*; free some space or back up to another disk`,
-    ),
-  ),
-  ...(["file", "backup", "symlink", "dangling", "fifo", "folder", "missing"] as const).map((k) => ({
-    command: "db restore",
-    args: (trial: Trial, target: string) => ["--db", trial.db, "db", "restore", target],
-    target: TARGETS[k],
-    expected: {
-      code: k === "backup" ? 0 : k === "file" || k === "symlink" ? 3 : 1,
-      message: k === "backup"
-        ? null
-        : k === "file" || k === "symlink"
-        ? line(`Backup ".*" is not a sound database: file is not a database`)
-        : k === "folder"
-        ? line(`Cannot restore from ".*": it is a folder; give the path of a backup file`)
-        : k === "fifo"
-        ? line(`Cannot restore from ".*": it is a FIFO; give the path of a backup file`)
-        : line(`Cannot restore from ".*": the file does not exist; give the path of a backup file`),
-      // Restoring is its job: the database is replaced and the old one kept beside it.
-      mayChange: k === "backup" ? /^live\.db(\.lock)?$/ : undefined,
-    },
-  })),
-  {
-    command: "db restore",
-    args: (trial) => ["--db", trial.db, "db", "restore", trial.db],
-    target: TARGETS.live,
-    expected: {
-      code: 1,
-      message: line(`Cannot restore from ".*": it is the database itself; give a backup file`),
-    },
-  },
-  ...(["linkedDb", "otherOwner"] as const).flatMap((k) => [
-    {
-      command: "db vacuum",
-      args: (_: Trial, target: string) => ["--db", target, "db", "vacuum"],
-      target: TARGETS[k],
-      expected: {
-        code: 0,
-        message: null,
-        mayChange: /^live\.db(\.lock)?$/,
-        check: k === "linkedDb" ? stillSymlink : ownedByNobody,
-      },
-    },
-    {
-      command: "db restore",
-      args: (t: Trial, target: string) => ["--db", target, "db", "restore", t.backup],
-      target: TARGETS[k],
-      expected: {
-        code: 0,
-        message: null,
-        mayChange: /^live\.db(\.lock)?$/,
-        check: k === "linkedDb" ? stillSymlink : ownedByNobody,
-      },
-    },
-  ]),
-  ...(["db vacuum", "db restore", "config set"] as const).flatMap((command) =>
-    (["roFolder", "roFile"] as const).map((k) => ({
-      command,
-      args: (t: Trial) => [
-        "--db",
-        t.db,
-        ...(command === "config set" ? ["config", "set", "k", "v"] : command.split(" ")),
-        ...(command === "db restore" ? [t.backup] : []),
-      ],
-      target: TARGETS[k],
-      expected: {
-        code: 1,
-        message: writeRefused(
-          k === "roFolder"
-            ? `the folder ".*" is read-only \\(Permission denied \\(os error 13\\); mode 0555, owner uid 65534, this process uid 65534\\); use a writable folder`
-            : `the file is read-only \\(Permission denied \\(os error 13\\); mode 0444, owner uid 65534, this process uid 65534\\); make it writable first`,
-        ),
-      },
-    }))
-  ),
-  ...(["missing", "file", "folder", "fifo"] as const).map((k) => ({
-    command: "config set",
-    args: (_: Trial, target: string) => ["--db", target, "config", "set", "k", "v"],
-    target: TARGETS[k],
-    expected: {
-      code: 1,
-      message: k === "missing"
-        ? line(`Cannot open database ".*": no such file; run \`piwardrive migrate\` to create it`)
-        : k === "file"
-        ? notADatabase
-        : k === "folder"
-        ? line(`Cannot open database ".*": it is a directory; give a file path with --db`)
-        : line(
-          `Cannot open database ".*": it is a FIFO, not a database file; give a file path with --db`,
-        ),
-    },
-  })),
-  {
-    command: "config set",
-    args: (_, target) => ["--db", target, "config", "set", "k", "v"],
-    target: TARGETS.otherOwner,
-    expected: { code: 0, message: null, mayChange: /^live\.db(\.lock)?$/, check: ownedByNobody },
-  },
-];
 
 /** Runs every case of `cases` (each in a fresh folder); `rows` per baseline table. */
 export async function operatorActions(
@@ -338,8 +77,58 @@ export async function operatorActions(
       while (mounts.length > 0) run(["umount", "-l", mounts.pop()!]);
     }
   }
+  await alongsideCollect(tally, `${root.path}/collect`);
   if (skipped > 0) tally.note(`${skipped} case(s) skipped (not root)`);
   return tally.result;
+}
+
+/**
+ * While a collect writes: a second collect refuses at once naming the first one's pid, and
+ * `db vacuum` waits its --lock-wait then refuses; no row is lost.
+ */
+async function alongsideCollect(tally: Tally, dir: string): Promise<void> {
+  Deno.mkdirSync(dir);
+  writeReplay(`${dir}/drive`, 300);
+  const db = `${dir}/c.db`;
+  const drive = ["--db", db, "collect", "--replay", `${dir}/drive`, "--interval", "100ms"];
+  const first = spawnCli([...drive, "--json"]);
+  const reader = first.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  await reader.read(); // a committed tick: the first holds its locks
+  const drained = (async () => {
+    while (!(await reader.read()).done) { /* keep the pipe flowing */ }
+  })();
+  const cases: [string, string[], RegExp][] = [
+    [
+      "collect → a database another collect writes",
+      [...drive, "--duration", "3s"],
+      line(
+        `Another piwardrive collect \\(pid ${first.pid}\\) is already writing ".*"; stop it first \\(systemctl stop piwardrive\\)`,
+      ),
+    ],
+    [
+      "db vacuum → a database a collect writes",
+      ["--db", db, "db", "vacuum", "--lock-wait", "1"],
+      line(
+        `Another piwardrive \\(.*\\) is using ".*"; waited 1 s: .*stop a running collect first\\)`,
+      ),
+    ],
+  ];
+  for (const [label, args, message] of cases) {
+    tally.trial();
+    const before = rowIds(db);
+    const result = await runBounded(args, false);
+    if (result.code !== 1) tally.fail(`${label}: exit ${result.code}: ${result.stderr.trim()}`);
+    if (!message.test(result.stderr)) {
+      tally.fail(`${label}: stderr ${JSON.stringify(result.stderr)} does not match ${message}`);
+    }
+    const after = new Set(rowIds(db));
+    const lost = before.filter((row) => !after.has(row)).length;
+    if (lost > 0) tally.lost(lost, `${label}: ${lost} row(s) lost`);
+  }
+  first.kill("SIGTERM");
+  await drained;
+  await first.status;
+  await first.stderr.cancel().catch(() => {});
 }
 
 function judge(
@@ -398,6 +187,27 @@ async function runBounded(args: string[], asNobody: boolean): Promise<CliResult>
     return { ...result, stderr: `(killed after ${CASE_TIMEOUT_MS / 1000} s) ${result.stderr}` };
   }
   return result;
+}
+
+/** Every row's table and rowid: a collect updates rows as it goes, but never removes one. */
+function rowIds(path: string): string[] {
+  const db = new DatabaseSync(path);
+  try {
+    const tables = (db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    ).all() as { name: string }[]).map((t) => t.name);
+    return tables.flatMap((table) => {
+      let rows: Record<string, unknown>[];
+      try {
+        rows = db.prepare(`SELECT rowid AS id FROM "${table}"`).all();
+      } catch { // a WITHOUT ROWID table: its whole rows
+        rows = db.prepare(`SELECT * FROM "${table}"`).all();
+      }
+      return rows.map((r) => `${table} ${JSON.stringify(r)}`);
+    });
+  } finally {
+    db.close();
+  }
 }
 
 /** Rows of every table but the settings (which `config set` is meant to change), as text. */
