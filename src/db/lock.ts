@@ -52,7 +52,7 @@ export function acquireSharedLock(
  */
 export function acquireCollectorLock(dbPath: string): HeldLock {
   const path = `${dbPath}.collect.lock`;
-  const { file } = openLockFile(dbPath, path);
+  const { file, created } = openLockFile(dbPath, path);
   if (!file.tryLockSync(true)) {
     file.close();
     const holder = holderOf(path).replace(/,.*$/, "");
@@ -68,6 +68,12 @@ export function acquireCollectorLock(dbPath: string): HeldLock {
       if (!held) return;
       held = false;
       file.truncateSync(0);
+      // As for the shared lock: a run that left no database takes its lock file away too.
+      if (created && !isFile(dbPath) && sameInode(file, path)) {
+        try {
+          Deno.removeSync(path);
+        } catch { /* already gone */ }
+      }
       file.close();
     },
   };
