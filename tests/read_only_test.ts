@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { cli, spawnCli, tempDir } from "./helpers/cli.ts";
 import { databaseAt, fillBaselineRows } from "./helpers/db.ts";
 import { namesIn, snapshotDir } from "./helpers/files.ts";
-import { cliAsNobody, ignoreUnlessRoot, NOBODY } from "./helpers/as_user.ts";
+import { cliAsNobody, ignoreUnlessRoot, NOBODY, removeNobodyBundle } from "./helpers/as_user.ts";
 import { writeReplay } from "./helpers/replay.ts";
 import { embeddedMigrations } from "../src/migrate/mod.ts";
 
@@ -108,6 +108,7 @@ Deno.test({
     const out = `${dir.path}/out`;
     Deno.mkdirSync(out);
     for (const p of [data, path, out]) Deno.chownSync(p, NOBODY.uid, NOBODY.gid);
+    await using _bundle = { [Symbol.asyncDispose]: removeNobodyBundle };
     for (const readOnly of ["folder", "file"] as const) {
       Deno.chmodSync(data, readOnly === "folder" ? 0o555 : 0o755);
       Deno.chmodSync(path, readOnly === "file" ? 0o444 : 0o644);

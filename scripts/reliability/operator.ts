@@ -13,7 +13,7 @@ import { DatabaseSync } from "node:sqlite";
 import { type CliResult, spawnCli, tempDir } from "../../tests/helpers/cli.ts";
 import { databaseAt, fillBaselineRows, logicalDump } from "../../tests/helpers/db.ts";
 import { type EntryFacts, snapshotDir } from "../../tests/helpers/files.ts";
-import { asNobodyAvailable, cliAsNobody } from "../../tests/helpers/as_user.ts";
+import { asNobodyAvailable, cliAsNobody, removeNobodyBundle } from "../../tests/helpers/as_user.ts";
 import {
   CASES,
   type Expected,
@@ -77,6 +77,7 @@ export async function operatorActions(
       while (mounts.length > 0) run(["umount", "-l", mounts.pop()!]);
     }
   }
+  await removeNobodyBundle();
   await alongsideCollect(tally, `${root.path}/collect`);
   if (skipped > 0) tally.note(`${skipped} case(s) skipped (not root)`);
   return tally.result;

@@ -2,7 +2,8 @@
  * Running piwardrive as another user (`nobody`), for what root cannot show: a read-only folder
  * or file (root writes through both). root's Deno cache is not readable by that user, so the
  * program is bundled once into one self-contained file in a folder it can read, and run with an
- * empty DENO_DIR through `setpriv`. Root-only: `asNobodyAvailable()` says whether it can run.
+ * empty DENO_DIR through `setpriv`; `removeNobodyBundle()` removes it. Root-only:
+ * `asNobodyAvailable()` says whether it can run.
  */
 import { fileURLToPath } from "node:url";
 import type { CliResult } from "./cli.ts";
@@ -47,10 +48,17 @@ function bundle(): Promise<string> {
     Deno.chmodSync(out, 0o644);
     Deno.mkdirSync(`${dir}/home`, { mode: 0o755 });
     Deno.chownSync(`${dir}/home`, NOBODY.uid, NOBODY.gid);
-    addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
     return dir;
   })();
   return bundled;
+}
+
+/** Removes the bundle (the next `cliAsNobody` makes a new one); call it when done. */
+export async function removeNobodyBundle(): Promise<void> {
+  if (!bundled) return;
+  const dir = await bundled.catch(() => null);
+  bundled = null;
+  if (dir) Deno.removeSync(dir, { recursive: true });
 }
 
 /** Runs `piwardrive ARGS` as nobody:nogroup with no supplementary groups. */
