@@ -229,3 +229,26 @@ Deno.test("db restore of a missing file or a folder says so", async () => {
   assert.deepEqual(dumpOf(path), dump);
   assert.deepEqual(namesIn(dir.path), ["folder", "live.db", "live.db.lock"]);
 });
+
+Deno.test("db restore through a dangling symlink creates its target; the link stays a link", async () => {
+  using dir = tempDir();
+  const { path, dump } = liveDatabase(dir.path, 10);
+  const backup = `${dir.path}/b.db`;
+  assert.equal((await cli("--db", path, "db", "backup", backup)).code, 0);
+  Deno.mkdirSync(`${dir.path}/data`);
+  const link = `${dir.path}/link.db`;
+  Deno.symlinkSync("data/real.db", link);
+  const result = await cli("--db", link, "db", "restore", backup);
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(Deno.lstatSync(link).isSymlink);
+  assert.deepEqual(dumpOf(`${dir.path}/data/real.db`), dump);
+  Deno.removeSync(`${dir.path}/data/real.db`);
+  Deno.removeSync(`${dir.path}/data`);
+  const missing = await cli("--db", link, "db", "restore", backup);
+  assert.equal(missing.code, 1);
+  assert.equal(
+    missing.stderr,
+    `piwardrive: Cannot restore "${link}" from "${backup}": the folder "${dir.path}/data" does not exist; create it first\n`,
+  );
+  assert.ok(Deno.lstatSync(link).isSymlink);
+});

@@ -46,13 +46,17 @@ export function sameFile(a: string, b: string): boolean {
  * replaces the target and the link stays a link. Missing paths come back as they are.
  */
 export function realTarget(path: string): string {
-  try {
-    if (!Deno.lstatSync(path).isSymlink) return path;
-    return Deno.realPathSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return path;
-    throw error;
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      if (!Deno.lstatSync(path).isSymlink) return path;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return path; // a dangling link's missing target
+      throw error;
+    }
+    const link = Deno.readLinkSync(path);
+    path = link.startsWith("/") ? link : `${parentDir(path)}/${link}`;
   }
+  throw new PiwardriveError(`Cannot follow "${path}": too many levels of symlinks`);
 }
 
 /**

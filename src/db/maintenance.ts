@@ -180,6 +180,7 @@ export function restoreFrom(
   const staging = join(dir, `.${basename(file)}.restoring`);
   let created = false;
   try {
+    if (!exists(dir)) throw new Error(`the folder "${dir}" does not exist; create it first`);
     ensureFreeSpace(
       dir,
       Deno.statSync(backupPath).size + databaseBytes(file) + 1048576,
