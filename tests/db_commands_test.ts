@@ -84,13 +84,17 @@ Deno.test("db backup writes a checked 0600 copy and refuses to overwrite", async
   restored.close();
   const again = await cli("--db", path, "db", "backup", copy);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /the file already exists/);
+  assert.equal(
+    again.stderr,
+    `piwardrive: Cannot back up to "${copy}": a file already exists there; give a new file name (nothing was changed)\n`,
+  );
 });
 
 Deno.test("config set/get/list/unset with typed values", async () => {
   using dir = tempDir();
   const path = `${dir.path}/p.db`;
   const set = (...args: string[]) => cli("--db", path, "config", "set", ...args);
+  assert.equal((await cli("--db", path, "migrate")).code, 0);
   assert.equal(
     (await set("scan.interval", "5", "--type", "int", "--description", "seconds")).stdout,
     "scan.interval = 5 (int)\n",

@@ -119,6 +119,7 @@ export function collectCommand(
     const { db, dbPath, close } = await openCurrentDatabase(g, io, {
       migrate: options.migrate,
       quiet: options.quiet || options.json,
+      collector: true,
     });
     try {
       verifyAtStart(io, dbPath, migrationsFor(g), options);

@@ -6,6 +6,7 @@ import {
   getConfig,
   listConfig,
   setConfig,
+  typedEntry,
   unsetConfig,
   validateKey,
 } from "../db/config.ts";
@@ -26,7 +27,7 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
       const db = readOnly();
       try {
         const entry = getConfig(db, key);
-        io.out(options.json ? JSON.stringify(entry) : entry.value);
+        io.out(options.json ? JSON.stringify(typedEntry(entry)) : entry.value);
       } finally {
         db.close();
       }
@@ -46,11 +47,16 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
       // A wrong key or value is refused before the database is touched.
       validateKey(key);
       if (options.type) canonicalValue(options.type, value);
-      const { db, close } = await openCurrentDatabase(globals(), io, { quiet: options.json });
+      const { db, close } = await openCurrentDatabase(globals(), io, {
+        quiet: options.json,
+        create: false,
+      });
       try {
         const entry = setConfig(db, key, value, options.type, options.description);
         io.out(
-          options.json ? JSON.stringify(entry) : `${entry.key} = ${entry.value} (${entry.type})`,
+          options.json
+            ? JSON.stringify(typedEntry(entry))
+            : `${entry.key} = ${entry.value} (${entry.type})`,
         );
       } finally {
         close();
@@ -61,7 +67,7 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
     .argument("<key>")
     .action(async (key) => {
       validateKey(key);
-      const { db, close } = await openCurrentDatabase(globals(), io);
+      const { db, close } = await openCurrentDatabase(globals(), io, { create: false });
       try {
         unsetConfig(db, key);
       } finally {
@@ -75,7 +81,7 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
       const db = readOnly();
       try {
         const entries = listConfig(db);
-        if (options.json) io.out(JSON.stringify(entries, null, 2));
+        if (options.json) io.out(JSON.stringify(entries.map(typedEntry), null, 2));
         else for (const e of entries) io.out(`${e.key} = ${e.value} (${e.type})`);
       } finally {
         db.close();

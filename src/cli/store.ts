@@ -1,7 +1,12 @@
 /** Opening the database for commands that write: migrate it to the latest version first. */
 import type { DatabaseSync } from "node:sqlite";
-import { ensureSound, openDatabase } from "../db/open.ts";
-import { acquireSharedLock, LOCK_WAIT_MS } from "../db/lock.ts";
+import { ensureDatabaseFile, ensureSound, openDatabase } from "../db/open.ts";
+import {
+  acquireCollectorLock,
+  acquireSharedLock,
+  type HeldLock,
+  LOCK_WAIT_MS,
+} from "../db/lock.ts";
 import { PiwardriveError, SchemaNewerError } from "../errors.ts";
 import { readLedger } from "../migrate/ledger.ts";
 import { runMigrate } from "../migrate/mod.ts";
@@ -15,9 +20,42 @@ import { migrationsFor } from "./migrations_source.ts";
 export async function openCurrentDatabase(
   globals: GlobalOptions,
   io: Io,
-  options: { migrate?: boolean; quiet?: boolean } = {},
+  options: OpenCurrentOptions = {},
 ): Promise<{ db: DatabaseSync; dbPath: string; close(): void }> {
   const dbPath = resolveDbPath(globals);
+  if (options.create === false && !ensureDatabaseFile(dbPath)) {
+    throw new PiwardriveError(
+      `Cannot open database "${dbPath}": no such file; run \`piwardrive migrate\` to create it`,
+    );
+  }
+  // Taken first and without waiting: a second collect refuses before it migrates or waits.
+  const collector = options.collector ? acquireCollectorLock(dbPath) : null;
+  try {
+    return await openLocked(dbPath, globals, io, options, collector);
+  } catch (error) {
+    collector?.release();
+    throw error;
+  }
+}
+
+/** How a writing command opens the database. */
+export interface OpenCurrentOptions {
+  /** Migrate to the latest version first (default); false refuses a database that is not current. */
+  migrate?: boolean;
+  quiet?: boolean;
+  /** Create a missing database (default true; `config set` gives false: a mistyped --db fails). */
+  create?: boolean;
+  /** This is a collector: refuse at once while another collect writes the same database. */
+  collector?: boolean;
+}
+
+async function openLocked(
+  dbPath: string,
+  globals: GlobalOptions,
+  io: Io,
+  options: OpenCurrentOptions,
+  collector: HeldLock | null,
+): Promise<{ db: DatabaseSync; dbPath: string; close(): void }> {
   if (options.migrate !== false) {
     const outcome = await runMigrate({
       dbPath,
@@ -60,6 +98,7 @@ export async function openCurrentDatabase(
     close() {
       if (db.isOpen) db.close();
       lock.release();
+      collector?.release();
     },
   };
 }

@@ -6,6 +6,9 @@ import { backup, DatabaseSync } from "node:sqlite";
 import { statfsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { errorMessage, PiwardriveError } from "../errors.ts";
+import { parentDir } from "../paths.ts";
+import { kindAt, sameFile } from "./files.ts";
+import { openReadOnly } from "./open.ts";
 
 /** How many automatic pre-migration backups are kept beside the database. */
 export const KEEP_BACKUPS = 3;
@@ -120,21 +123,47 @@ export function databaseBytes(dbPath: string): number {
 }
 
 /** Refuses when the file system holding `dir` has less than `neededBytes` free. */
-export function ensureFreeSpace(dir: string, neededBytes: number, purpose: string): void {
+export function ensureFreeSpace(
+  dir: string,
+  neededBytes: number,
+  purpose: string,
+  hint = "free some space or use --no-backup",
+): void {
   const fs = statfsSync(dir);
   const free = Number(fs.bavail) * Number(fs.bsize);
   if (free < neededBytes) {
     throw new PiwardriveError(
       `Not enough free disk space for ${purpose} in "${dir}": ${mib(free)} free, ${
         mib(neededBytes)
-      } needed; free some space or use --no-backup`,
+      } needed; ${hint}`,
     );
   }
 }
 
 /**
- * Copies the open database `db` to `destination` (created 0600), then proves the copy with
- * quick_check. A failed copy is removed.
+ * Refuses a backup destination before any byte is written: whatever already exists at it (the
+ * live database, an earlier backup, a folder, a symlink even dangling, a FIFO, a device) is never
+ * touched, and a missing folder is named.
+ */
+export function ensureNewBackupPath(destination: string, dbPath: string): void {
+  const fail = (why: string) => new PiwardriveError(`Cannot back up to "${destination}": ${why}`);
+  if (sameFile(destination, dbPath)) {
+    throw fail(`it is the database itself; give a new file name`);
+  }
+  const kind = kindAt(destination);
+  if (kind !== null) {
+    throw fail(`${kind} already exists there; give a new file name (nothing was changed)`);
+  }
+  const dir = parentDir(destination);
+  const folder = kindAt(dir);
+  if (folder === null) throw fail(`the folder "${dir}" does not exist; create it first`);
+  if (!Deno.statSync(dir).isDirectory) throw fail(`"${dir}" is not a folder`);
+}
+
+/**
+ * Copies the open database `db` to `destination`, which must not exist (created 0600, never
+ * replaced), then proves the copy with quick_check. Only a file this call created is removed
+ * when something fails.
  *
  * @example
  * ```ts
@@ -142,8 +171,11 @@ export function ensureFreeSpace(dir: string, neededBytes: number, purpose: strin
  * ```
  */
 export async function backupDatabase(db: DatabaseSync, destination: string): Promise<void> {
+  let created = false;
   try {
+    // O_EXCL: a file, folder or symlink (dangling too) that appeared meanwhile fails here.
     Deno.openSync(destination, { createNew: true, write: true, mode: 0o600 }).close();
+    created = true;
     await backup(db, destination);
     // The copy inherits WAL mode; a backup is a single self-contained file.
     const copy = new DatabaseSync(destination);
@@ -155,11 +187,17 @@ export async function backupDatabase(db: DatabaseSync, destination: string): Pro
     const problem = quickCheckFile(destination);
     if (problem) throw new Error(`the copy fails quick_check: ${problem}`);
   } catch (error) {
-    try {
-      Deno.removeSync(destination);
-    } catch { /* nothing was created */ }
+    if (created) {
+      for (const suffix of ["", "-journal", "-wal", "-shm"]) {
+        try {
+          Deno.removeSync(destination + suffix);
+        } catch { /* not made */ }
+      }
+    }
     if (error instanceof Deno.errors.AlreadyExists) {
-      throw new PiwardriveError(`Cannot back up to "${destination}": the file already exists`);
+      throw new PiwardriveError(
+        `Cannot back up to "${destination}": something already exists there; give a new file name (nothing was changed)`,
+      );
     }
     throw new PiwardriveError(`Cannot back up to "${destination}": ${errorMessage(error)}`, 1, {
       cause: error,
@@ -171,7 +209,7 @@ export async function backupDatabase(db: DatabaseSync, destination: string): Pro
 export function quickCheckFile(path: string): string | null {
   let db: DatabaseSync | null = null;
   try {
-    db = new DatabaseSync(path, { readOnly: true });
+    db = openReadOnly(path);
     const rows = db.prepare("PRAGMA quick_check").all() as { quick_check: string }[];
     return rows.length === 1 && rows[0].quick_check === "ok" ? null : rows[0]?.quick_check ?? "?";
   } catch (error) {

@@ -77,6 +77,34 @@ function toEntry(row: Record<string, unknown>): ConfigEntry {
   };
 }
 
+/**
+ * The entry with its value as its JSON type (an int or float as a number, a bool as true/false,
+ * json as the parsed value), for `--json` output; a value that does not parse stays text.
+ *
+ * @example
+ * ```ts
+ * typedEntry({ key: "scan.interval", value: "5", type: "int", … }).value; // 5
+ * ```
+ */
+export function typedEntry(entry: ConfigEntry): Omit<ConfigEntry, "value"> & { value: unknown } {
+  try {
+    switch (entry.type) {
+      case "int":
+      case "float": {
+        const n = Number(entry.value);
+        return Number.isFinite(n) && entry.value.trim() !== "" ? { ...entry, value: n } : entry;
+      }
+      case "bool":
+        return entry.value === "true" || entry.value === "false"
+          ? { ...entry, value: entry.value === "true" }
+          : entry;
+      case "json":
+        return { ...entry, value: JSON.parse(entry.value) };
+    }
+  } catch { /* a value written by hand that does not parse stays text */ }
+  return entry;
+}
+
 export function listConfig(db: DatabaseSync): ConfigEntry[] {
   return (db.prepare("SELECT * FROM configuration ORDER BY key").all() as Record<string, unknown>[])
     .map(toEntry);

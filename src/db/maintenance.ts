@@ -2,7 +2,6 @@
  * The guide's maintenance and monitoring: integrity checks, vacuum, analyze, statistics, the
  * index analysis, and backup/restore by hand.
  */
-import { DatabaseSync } from "node:sqlite";
 import { basename, dirname, join } from "node:path";
 import {
   errorMessage,
@@ -11,8 +10,16 @@ import {
   SchemaNewerError,
   VerificationError,
 } from "../errors.ts";
-import { openDatabase } from "./open.ts";
-import { backupDatabase, databaseBytes, ensureFreeSpace, quickCheckFile } from "./backup.ts";
+import { openDatabase, openReadOnly } from "./open.ts";
+import { copyIdentity, describeKind, realTarget, sameFile } from "./files.ts";
+import {
+  backupDatabase,
+  databaseBytes,
+  ensureFreeSpace,
+  ensureNewBackupPath,
+  quickCheckFile,
+} from "./backup.ts";
+import { parentDir } from "../paths.ts";
 import { APP_QUERIES } from "./queries.ts";
 import { readLedger } from "../migrate/ledger.ts";
 import { quoteName } from "../migrate/rebuild.ts";
@@ -120,14 +127,16 @@ export function analyzeDatabase(dbPath: string): void {
   }
 }
 
-/** `db backup <path>`: an online, checked copy. */
+/** `db backup <path>`: an online, checked copy to a path that must not exist yet. */
 export async function backupTo(dbPath: string, destination: string): Promise<number> {
+  ensureNewBackupPath(destination, dbPath);
   const db = openDatabase(dbPath, { readOnly: true });
   try {
     ensureFreeSpace(
-      dirname(destination) || ".",
+      parentDir(destination),
       Math.ceil(databaseBytes(dbPath) * 1.1),
       "the backup",
+      "free some space or back up to another disk",
     );
     await backupDatabase(db, destination);
     return Deno.statSync(destination).size;
@@ -147,11 +156,12 @@ export function restoreFrom(
   latestVersion: number,
   now = new Date(),
 ): { keptCopy: string | null; version: number } {
+  ensureRestorable(dbPath, backupPath);
   const problem = quickCheckFile(backupPath);
   if (problem) {
     throw new VerificationError(`Backup "${backupPath}" is not a sound database: ${problem}`);
   }
-  const probe = new DatabaseSync(backupPath, { readOnly: true });
+  const probe = openReadOnly(backupPath);
   let version: number;
   try {
     const versions = readLedger(probe).map((r) => r.version);
@@ -162,28 +172,36 @@ export function restoreFrom(
     probe.close();
   }
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  // A symlinked database has its target replaced; the link stays a link.
+  const file = realTarget(dbPath);
+  const original = exists(file) ? Deno.statSync(file) : null;
   let keptCopy: string | null = null;
-  const dir = dirname(dbPath);
-  const staging = join(dir, `.${basename(dbPath)}.restoring`);
+  const dir = dirname(file);
+  const staging = join(dir, `.${basename(file)}.restoring`);
+  let created = false;
   try {
+    if (!exists(dir)) throw new Error(`the folder "${dir}" does not exist; create it first`);
     ensureFreeSpace(
       dir,
-      Deno.statSync(backupPath).size + databaseBytes(dbPath) + 1048576,
+      Deno.statSync(backupPath).size + databaseBytes(file) + 1048576,
       "the restore",
+      "free some space first",
     );
-    if (exists(dbPath)) {
-      keptCopy = `${dbPath}.replaced-${stamp}`;
-      Deno.copyFileSync(dbPath, keptCopy);
-      if (exists(`${dbPath}-wal`)) Deno.copyFileSync(`${dbPath}-wal`, `${keptCopy}-wal`);
+    if (original) {
+      keptCopy = newCopy(file, `${file}.replaced-${stamp}`, original);
+      if (exists(`${file}-wal`)) newCopy(`${file}-wal`, `${keptCopy}-wal`, original);
     }
-    Deno.copyFileSync(backupPath, staging);
-    Deno.chmodSync(staging, 0o600);
+    if (exists(staging) && Deno.lstatSync(staging).isFile) Deno.removeSync(staging); // a dead run's
+    copyNew(backupPath, staging);
+    created = true;
+    if (original) copyIdentity(original, staging);
+    else Deno.chmodSync(staging, 0o600);
     for (const suffix of ["-wal", "-shm"]) {
-      if (exists(dbPath + suffix)) Deno.removeSync(dbPath + suffix);
+      if (exists(file + suffix)) Deno.removeSync(file + suffix);
     }
-    Deno.renameSync(staging, dbPath);
+    Deno.renameSync(staging, file);
   } catch (error) {
-    if (exists(staging)) Deno.removeSync(staging);
+    if (created && exists(staging)) Deno.removeSync(staging);
     if (error instanceof PiwardriveError) throw error;
     throw new PiwardriveError(
       `Cannot restore "${dbPath}" from "${backupPath}": ${errorMessage(error)}`,
@@ -192,9 +210,54 @@ export function restoreFrom(
   return { keptCopy, version };
 }
 
+/** The backup must be a file that is not the database itself; said before anything is read. */
+function ensureRestorable(dbPath: string, backupPath: string): void {
+  const fail = (why: string) => new PiwardriveError(`Cannot restore from "${backupPath}": ${why}`);
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(backupPath);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw fail("the file does not exist; give the path of a backup file");
+    }
+    throw fail(errorMessage(error));
+  }
+  if (info.isDirectory) throw fail("it is a folder; give the path of a backup file");
+  if (!info.isFile) throw fail(`it is ${describeKind(info)}; give the path of a backup file`);
+  if (sameFile(backupPath, dbPath)) throw fail("it is the database itself; give a backup file");
+}
+
+/**
+ * Copies `from` to a new file at `wanted` (or `wanted-2`, `-3`… when taken: an earlier copy is
+ * never overwritten) with `identity`'s owner and mode; returns the path written.
+ */
+function newCopy(from: string, wanted: string, identity: Deno.FileInfo): string {
+  for (let n = 1;; n++) {
+    const path = n === 1 ? wanted : `${wanted}-${n}`;
+    if (exists(path) || exists(`${path}-wal`)) continue;
+    copyNew(from, path);
+    copyIdentity(identity, path);
+    return path;
+  }
+}
+
+/** Copies bytes into a file that must not exist yet (O_EXCL), so nothing is replaced. */
+function copyNew(from: string, to: string): void {
+  using source = Deno.openSync(from, { read: true });
+  using target = Deno.openSync(to, { createNew: true, write: true, mode: 0o600 });
+  const buffer = new Uint8Array(1 << 20);
+  for (;;) {
+    const n = source.readSync(buffer);
+    if (n === null) break;
+    let written = 0;
+    while (written < n) written += target.writeSync(buffer.subarray(written, n));
+  }
+  target.syncSync();
+}
+
 function exists(path: string): boolean {
   try {
-    Deno.statSync(path);
+    Deno.lstatSync(path);
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;

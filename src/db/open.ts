@@ -6,6 +6,7 @@ import { DatabaseSync } from "node:sqlite";
 import { parentDir } from "../paths.ts";
 import { errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
 import { registerFunctions } from "./functions.ts";
+import { canWriteFile, describeKind, ensureWritableDatabase } from "./files.ts";
 
 /** How a command opens the database. */
 export interface OpenOptions {
@@ -35,26 +36,20 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseS
   const fail = (detail: string, cause?: unknown) =>
     new PiwardriveError(`Cannot open database "${path}": ${detail}`, failure, { cause });
 
-  let exists = true;
-  try {
-    const info = Deno.statSync(path);
-    if (info.isDirectory) throw fail("it is a directory; give a file path with --db");
-  } catch (error) {
-    if (error instanceof PiwardriveError) throw error;
-    if (!(error instanceof Deno.errors.NotFound)) throw fail(errorMessage(error), error);
-    exists = false;
-  }
+  const exists = ensureDatabaseFile(path, failure);
   if (!exists) {
     if (options.readOnly || !options.create) {
       throw fail("no such file; run `piwardrive migrate` to create it");
     }
-    createPrivateFile(path, fail);
   }
+  if (!options.readOnly) ensureWritableDatabase(path);
+  if (!exists) createPrivateFile(path, fail);
 
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
+    db = options.readOnly ? openReadOnly(path) : new DatabaseSync(path);
   } catch (error) {
+    if (error instanceof PiwardriveError) throw new PiwardriveError(error.message, failure);
     throw fail(errorMessage(error), error);
   }
   try {
@@ -73,6 +68,116 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseS
     throw fail(describeSqliteError(error), error);
   }
   return db;
+}
+
+/**
+ * Whether a database file is at `path` (false when nothing is), refusing what cannot be one: a
+ * folder, a FIFO or a device (opening those would block or read forever), or a file whose first
+ * bytes are not SQLite's header. Nothing is created or written.
+ */
+export function ensureDatabaseFile(path: string, failure: ExitCode = ExitCode.runtime): boolean {
+  const fail = (detail: string, cause?: unknown) =>
+    new PiwardriveError(`Cannot open database "${path}": ${detail}`, failure, { cause });
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw fail(errorMessage(error), error);
+  }
+  if (info.isDirectory) throw fail("it is a directory; give a file path with --db");
+  if (!info.isFile) {
+    throw fail(`it is ${describeKind(info)}, not a database file; give a file path with --db`);
+  }
+  if (info.size > 0) {
+    const header = new Uint8Array(16);
+    try {
+      using file = Deno.openSync(path, { read: true });
+      const read = file.readSync(header) ?? 0;
+      if (read === 16 && new TextDecoder().decode(header) === SQLITE_HEADER) return true;
+    } catch (error) {
+      throw fail(errorMessage(error), error);
+    }
+    throw fail("file is not a SQLite database");
+  }
+  return true;
+}
+
+const SQLITE_HEADER = "SQLite format 3\0";
+
+/**
+ * A connection that reads and leaves nothing behind the database:
+ * 1. where this process can write the file, an ordinary connection with query_only, because
+ *    SQLite's own close then removes the -wal and -shm when it is the last user (a read-only
+ *    connection never removes them);
+ * 2. else, where a -wal and -shm already exist, a read-only connection sharing them;
+ * 3. else (a read-only folder, another user's read-only file) SQLite cannot make the -shm a reader
+ *    of a WAL database needs, and Deno honours `file:…?immutable=1` only with every permission:
+ *    the file (and its -wal) is copied into a private temporary folder and read there; the copy
+ *    goes when the connection closes.
+ */
+export function openReadOnly(path: string): DatabaseSync {
+  if (canWriteFile(path)) {
+    const db = tryRead(() => new DatabaseSync(path), true);
+    if (db) return db;
+  }
+  if (existsNow(`${path}-wal`) && existsNow(`${path}-shm`)) {
+    const db = tryRead(() => new DatabaseSync(path, { readOnly: true }), false);
+    if (db) return db;
+  }
+  return openPrivateCopy(path);
+}
+
+/** The connection if it can read the schema; null when SQLite cannot make what it needs. */
+function tryRead(open: () => DatabaseSync, queryOnly: boolean): DatabaseSync | null {
+  const db = open();
+  try {
+    if (queryOnly) db.exec("PRAGMA query_only = ON");
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    return db;
+  } catch (error) {
+    db.close();
+    if (/unable to open|readonly|read-only/i.test(errorMessage(error))) return null;
+    throw error;
+  }
+}
+
+function openPrivateCopy(path: string): DatabaseSync {
+  const dir = Deno.makeTempDirSync({ prefix: "piwardrive-read-" });
+  const remove = () => Deno.removeSync(dir, { recursive: true });
+  let db: DatabaseSync;
+  try {
+    Deno.copyFileSync(path, `${dir}/copy.db`);
+    if (existsNow(`${path}-wal`)) Deno.copyFileSync(`${path}-wal`, `${dir}/copy.db-wal`);
+    db = new DatabaseSync(`${dir}/copy.db`);
+    db.exec("PRAGMA query_only = ON");
+  } catch (error) {
+    remove();
+    throw new PiwardriveError(
+      `Cannot read database "${path}": it cannot be read in place (a read-only folder or file) and copying it to "${dir}" failed: ${
+        errorMessage(error)
+      }`,
+    );
+  }
+  const close = db.close.bind(db);
+  db.close = () => {
+    if (!db.isOpen) return;
+    try {
+      close();
+    } finally {
+      remove();
+    }
+  };
+  return db;
+}
+
+function existsNow(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function createPrivateFile(path: string, fail: (detail: string, cause?: unknown) => Error): void {

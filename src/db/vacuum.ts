@@ -3,13 +3,16 @@
  * run with every permission, and piwardrive runs with narrow ones; so the file is rebuilt the
  * same way by hand: a fresh file receives the schema and every row, is checked (quick_check,
  * same schema, same row counts), and replaces the old file atomically. The caller holds the
- * exclusive lock, so no other piwardrive process has the database open.
+ * exclusive lock, so no other piwardrive process has the database open. The new file keeps the
+ * old one's identity (a symlink's target is replaced; owner, group and mode are kept) and the
+ * planner's statistics (sqlite_stat1, sqlite_stat4).
  */
 import { DatabaseSync } from "node:sqlite";
 import { basename, dirname, join } from "node:path";
 import { errorMessage, PiwardriveError } from "../errors.ts";
 import { databaseBytes, ensureFreeSpace, quickCheckFile } from "./backup.ts";
 import { openDatabase } from "./open.ts";
+import { copyIdentity, realTarget } from "./files.ts";
 import { diffSchema, readSchema } from "./schema.ts";
 import { quoteName } from "../migrate/rebuild.ts";
 
@@ -22,31 +25,39 @@ import { quoteName } from "../migrate/rebuild.ts";
  * ```
  */
 export function vacuumDatabase(dbPath: string): { beforeBytes: number; afterBytes: number } {
-  const beforeBytes = databaseBytes(dbPath);
-  const dir = dirname(dbPath);
-  ensureFreeSpace(dir, Math.ceil(beforeBytes * 1.1) + 1048576, "VACUUM");
-  const staging = join(dir, `.${basename(dbPath)}.vacuum`);
+  // A symlinked database is rebuilt beside its target, which is what is replaced.
+  const file = realTarget(dbPath);
+  const beforeBytes = databaseBytes(file);
+  const dir = dirname(file);
+  ensureFreeSpace(dir, Math.ceil(beforeBytes * 1.1) + 1048576, "VACUUM", "free some space first");
+  const staging = join(dir, `.${basename(file)}.vacuum`);
   const source = openDatabase(dbPath);
+  let created = false;
   let target: DatabaseSync | null = null;
   try {
     const checkpoint = source.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number };
     if (checkpoint.busy !== 0) throw new Error("another connection is reading it; try again");
     source.exec("BEGIN IMMEDIATE"); // no writer may slip in while the copy is made
     try {
-      Deno.removeSync(staging);
+      // Only a staging file of an earlier vacuum that died (a plain file by that name) is ours.
+      if (Deno.lstatSync(staging).isFile) Deno.removeSync(staging);
     } catch { /* none left over */ }
     Deno.openSync(staging, { createNew: true, write: true, mode: 0o600 }).close();
+    created = true;
     target = new DatabaseSync(staging);
     copyDatabase(source, target);
     target.close();
     target = null;
     const problem = quickCheckFile(staging);
     if (problem) throw new Error(`the rebuilt file fails quick_check: ${problem}`);
-    const check = new DatabaseSync(staging, { readOnly: true });
+    // An ordinary connection: its close removes the -wal and -shm it makes (a read-only one
+    // would leave them, under the staging name, beside the database).
+    const check = new DatabaseSync(staging);
+    check.exec("PRAGMA query_only = ON");
     try {
       const drift = diffSchema(readSchema(check), readSchema(source));
       if (drift.length > 0) throw new Error(`the rebuilt schema differs: ${drift.join("; ")}`);
-      for (const table of dataTables(source)) {
+      for (const table of [...dataTables(source), ...statTables(source)]) {
         if (countRows(check, table) !== countRows(source, table)) {
           throw new Error(`table ${table} lost rows in the copy`);
         }
@@ -54,26 +65,29 @@ export function vacuumDatabase(dbPath: string): { beforeBytes: number; afterByte
     } finally {
       check.close();
     }
+    copyIdentity(Deno.statSync(file), staging);
     source.exec("ROLLBACK");
     source.close(); // checkpoints and removes its WAL: nothing of the old file may remain beside the new
     for (const suffix of ["-wal", "-shm"]) {
       try {
-        Deno.removeSync(dbPath + suffix);
+        Deno.removeSync(file + suffix);
       } catch { /* already gone */ }
     }
-    Deno.renameSync(staging, dbPath);
+    Deno.renameSync(staging, file);
   } catch (error) {
     target?.close();
-    try {
-      Deno.removeSync(staging);
-    } catch { /* nothing to clean */ }
+    if (created) {
+      try {
+        Deno.removeSync(staging);
+      } catch { /* nothing to clean */ }
+    }
     throw new PiwardriveError(
       `Cannot vacuum "${dbPath}": ${errorMessage(error)}; the database is unchanged`,
     );
   } finally {
     if (source.isOpen) source.close();
   }
-  return { beforeBytes, afterBytes: databaseBytes(dbPath) };
+  return { beforeBytes, afterBytes: databaseBytes(file) };
 }
 
 function copyDatabase(source: DatabaseSync, target: DatabaseSync): void {
@@ -93,12 +107,36 @@ function copyDatabase(source: DatabaseSync, target: DatabaseSync): void {
     }
   }
   for (const o of objects.filter((o) => o.type !== "table")) target.exec(o.sql);
+  copyStatistics(source, target);
   for (const pragma of ["user_version", "application_id"]) {
     const value = Object.values(source.prepare(`PRAGMA ${pragma}`).get()!)[0];
     target.exec(`PRAGMA ${pragma} = ${Number(value)}`);
   }
   target.exec("COMMIT");
   target.exec("PRAGMA journal_mode = WAL");
+}
+
+/**
+ * ANALYZE's tables cannot be created by hand: `ANALYZE sqlite_schema` makes them (empty of the
+ * application's rows), then the source's rows are copied so the planner keeps its statistics.
+ */
+function copyStatistics(source: DatabaseSync, target: DatabaseSync): void {
+  const tables = statTables(source);
+  if (tables.length === 0) return;
+  target.exec("ANALYZE sqlite_schema");
+  for (const table of tables) {
+    if (!target.prepare("SELECT 1 FROM sqlite_master WHERE name = ?").get(table)) {
+      throw new Error(`this SQLite cannot hold ${table}`);
+    }
+    target.exec(`DELETE FROM ${table}`);
+    copyRows(source, target, table);
+  }
+}
+
+function statTables(db: DatabaseSync): string[] {
+  return (db.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sqlite_stat1', 'sqlite_stat4') ORDER BY name",
+  ).all() as { name: string }[]).map((t) => t.name);
 }
 
 function copyRows(source: DatabaseSync, target: DatabaseSync, table: string): void {
