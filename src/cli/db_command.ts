@@ -34,9 +34,10 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
       const integrity = opened ? checkIntegrity(dbPath) : { integrity: [], foreignKeys: [] };
       const ok = verify.ok && integrity.integrity.length === 0 &&
         integrity.foreignKeys.length === 0;
+      const damaged = integrity.integrity.length > 0;
       const code = ok
         ? ExitCode.ok
-        : verify.exitCode === ExitCode.schemaNewer
+        : verify.exitCode === ExitCode.schemaNewer && !damaged
         ? ExitCode.schemaNewer
         : ExitCode.verificationFailed;
       if (options.json) json(checkJson(dbPath, ok, integrity, verify));

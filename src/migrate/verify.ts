@@ -81,7 +81,9 @@ export function verifyDatabase(
   };
   const report = (appliedVersion: number | null): VerifyReport => {
     const checks = [...results.values()];
-    const newer = results.get("newer")!.status === "fail";
+    // A damaged file is damaged first: what its ledger seems to say is not believed.
+    const newer = results.get("newer")!.status === "fail" &&
+      results.get("open")!.status === "pass";
     const ok = checks.every((c) => c.status === "pass");
     return {
       database: path,
