@@ -76,6 +76,7 @@ Deno.test("before the ring's version nothing is watched; the threshold comes fro
 Deno.test("collect records its slow statements (slow_query_ms 0) and db stats shows them", async () => {
   using dir = tempDir();
   const path = `${dir.path}/c.db`;
+  assert.equal((await cli("--db", path, "migrate")).code, 0); // config set creates no database
   assert.equal(
     (await cli("--db", path, "config", "set", "slow_query_ms", "0", "--type", "int")).code,
     0,

@@ -106,23 +106,24 @@ export function ensureDatabaseFile(path: string, failure: ExitCode = ExitCode.ru
 const SQLITE_HEADER = "SQLite format 3\0";
 
 /**
- * A connection that reads and leaves nothing behind the database:
- * 1. where this process can write the file, an ordinary connection with query_only, because
- *    SQLite's own close then removes the -wal and -shm when it is the last user (a read-only
- *    connection never removes them);
- * 2. else, where a -wal and -shm already exist, a read-only connection sharing them;
+ * A connection that reads and leaves the files beside the database as it found them:
+ * 1. where a -wal and -shm already exist (a collect is running, or left them), a read-only
+ *    connection sharing them: an ordinary one, closing last, would checkpoint and delete them;
+ * 2. else, where this process can write the file, an ordinary connection with query_only, because
+ *    SQLite's own close then removes the -wal and -shm it made (a read-only connection never
+ *    removes them);
  * 3. else (a read-only folder, another user's read-only file) SQLite cannot make the -shm a reader
  *    of a WAL database needs, and Deno honours `file:…?immutable=1` only with every permission:
  *    the file (and its -wal) is copied into a private temporary folder and read there; the copy
  *    goes when the connection closes.
  */
 export function openReadOnly(path: string): DatabaseSync {
-  if (canWriteFile(path)) {
-    const db = tryRead(() => new DatabaseSync(path), true);
-    if (db) return db;
-  }
   if (existsNow(`${path}-wal`) && existsNow(`${path}-shm`)) {
     const db = tryRead(() => new DatabaseSync(path, { readOnly: true }), false);
+    if (db) return db;
+  }
+  if (canWriteFile(path)) {
+    const db = tryRead(() => new DatabaseSync(path), true);
     if (db) return db;
   }
   return openPrivateCopy(path);
