@@ -23,9 +23,9 @@ CREATE TABLE upload_batches (
 
 ALTER TABLE wifi_sightings ADD COLUMN upload_batch INTEGER;
 ALTER TABLE bluetooth_sightings ADD COLUMN upload_batch INTEGER;
-CREATE INDEX idx_wifi_sightings_upload ON wifi_sightings(upload_batch)
+CREATE INDEX idx_wifi_sightings_upload ON wifi_sightings(upload_batch, seen_at)
     WHERE upload_batch IS NOT NULL;
-CREATE INDEX idx_bt_sightings_upload ON bluetooth_sightings(upload_batch)
+CREATE INDEX idx_bt_sightings_upload ON bluetooth_sightings(upload_batch, seen_at)
     WHERE upload_batch IS NOT NULL;
 
 -- migrate:down
