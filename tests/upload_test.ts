@@ -337,7 +337,42 @@ Deno.test("a token file must be mode 0600; the token never shows in output or th
   }
 });
 
-Deno.test("a second sighting table row added while a batch is pending goes in a later batch", async () => {
+Deno.test("config set refuses to store the token in the database", async () => {
+  await using t = await setup();
+  const before = batches(t.db);
+  const stored = await cli("--db", t.db, "config", "set", "wigle.token", TOKEN);
+  assert.equal(stored.code, 2);
+  assert.equal(
+    stored.stderr,
+    'piwardrive: Setting "wigle.token" would store a secret in the database: put the WiGLE token in PIWARDRIVE_WIGLE_TOKEN or a file of mode 0600 named by wigle.token_file\n',
+  );
+  assert.equal((await cli("--db", t.db, "config", "get", "wigle.token")).code, 1);
+  assert.ok(!new TextDecoder("latin1").decode(Deno.readFileSync(t.db)).includes(TOKEN));
+  assert.deepEqual(batches(t.db), before);
+});
+
+Deno.test("--status offline lists the batches and says why WiGLE's status is missing", async () => {
+  await using t = await setup();
+  assert.equal((await t.upload()).code, 0);
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  Deno.env.set("PIWARDRIVE_WIGLE_URL", `http://127.0.0.1:${port}`);
+  const status = await t.upload("--status");
+  assert.equal(status.code, 0, status.stderr);
+  const lines = status.stdout.trim().split("\n");
+  assert.match(lines[0], /^sent {4}piwardrive-\S+\.csv\.gz: 23 sightings, transId 20261202-00001$/);
+  assert.equal(
+    lines[1],
+    "1 sent, 0 pending, 0 failed; 0 sightings with a position not uploaded yet",
+  );
+  assert.match(
+    lines[2],
+    new RegExp(`^WiGLE status not read: http://127\\.0\\.0\\.1:${port}/api/v2/file/transactions: `),
+  );
+});
+
+Deno.test("sightings added while a batch is pending go in a later batch", async () => {
   await using t = await setup();
   t.server.modes = ["500"];
   assert.equal((await t.upload("--retries", "0")).code, 5);

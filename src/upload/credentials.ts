@@ -15,6 +15,22 @@ function setting(db: DatabaseSync, key: string): string | null {
   return row && row.value.trim() !== "" ? row.value.trim() : null;
 }
 
+/**
+ * Refuses a setting that would put the token in the database (`config set wigle.token …`): a
+ * copied database or backup would carry it. The value is not named in the message.
+ */
+export function refuseStoredSecret(key: string): void {
+  const lower = key.toLowerCase();
+  if (
+    lower.startsWith("wigle.") && /token|secret|password/.test(lower) &&
+    lower !== "wigle.token_file"
+  ) {
+    throw new UsageError(
+      `Setting "${key}" would store a secret in the database: put the WiGLE token in PIWARDRIVE_WIGLE_TOKEN or a file of mode 0600 named by wigle.token_file`,
+    );
+  }
+}
+
 /** The account, or a UsageError saying which part is missing and how to give it. */
 export function wigleAccount(db: DatabaseSync, tokenFile: string | undefined): WigleAccount {
   const apiName = setting(db, "wigle.api_name");
