@@ -372,6 +372,21 @@ Deno.test("--status offline lists the batches and says why WiGLE's status is mis
   );
 });
 
+Deno.test("a pending batch whose sightings were deleted is not sent", async () => {
+  await using t = await setup();
+  t.server.modes = ["500"];
+  assert.equal((await t.upload("--retries", "0")).code, 5);
+  const db = new DatabaseSync(t.db);
+  db.exec("DELETE FROM wifi_sightings; DELETE FROM bluetooth_sightings");
+  db.close();
+  t.server.modes = ["success"];
+  const result = await t.upload();
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /\.csv\.gz: none of its sightings is left; not sent\n/);
+  assert.equal(t.server.uploads.length, 0);
+  assert.deepEqual(batches(t.db).map((b) => b.state), ["failed"]);
+});
+
 Deno.test("sightings added while a batch is pending go in a later batch", async () => {
   await using t = await setup();
   t.server.modes = ["500"];

@@ -91,6 +91,12 @@ async function deliver(
         }
       }
       const file = await buildBatchFile(db, batch.id, options.device);
+      if (file.records === 0) {
+        // Its sightings were deleted since it was claimed: there is nothing to send.
+        markFailed(db, batch.id, "none of its sightings is left in the database");
+        options.log(`${batch.fileName}: none of its sightings is left; not sent`);
+        return;
+      }
       if (batch.contentSha256 !== null && batch.contentSha256 !== file.sha256) {
         options.log(`${batch.fileName}: its rows changed since it was first built; sending them`);
       }
