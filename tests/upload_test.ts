@@ -337,6 +337,39 @@ Deno.test("a token file must be mode 0600; the token never shows in output or th
   }
 });
 
+Deno.test("a wrong token: exit 1 naming what to check, the queue intact", async () => {
+  await using t = await setup("wrong-token-0123456789");
+  const result = await t.upload();
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /^piwardrive: WiGLE refused the API name or token \(http:\/\/127\.0\.0\.1:\d+\/api\/v2\/file\/upload: HTTP 401\): check `piwardrive config get wigle\.api_name` and the token; the queue is intact\n$/,
+  );
+  assert.deepEqual(batches(t.db).map((b) => b.state), ["pending"]);
+  assert.deepEqual(t.server.rejections, ["authorization"]);
+  Deno.env.set("PIWARDRIVE_WIGLE_TOKEN", TOKEN);
+  const next = await t.upload();
+  assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(receivedOnce(t.server), t.keys);
+});
+
+Deno.test({
+  name: "a token file of another user is refused",
+  ignore: Deno.uid() !== 0, // only root can give a file away
+  async fn() {
+    await using t = await setup(null);
+    const file = `${t.dir}/wigle-token`;
+    Deno.writeTextFileSync(file, TOKEN, { mode: 0o600 });
+    Deno.chownSync(file, 65534, 65534);
+    const result = await t.upload("--token-file", file);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      `piwardrive: Token file "${file}" belongs to user 65534, not to this user (0): use a file of your own\n`,
+    );
+  },
+});
+
 Deno.test("config set refuses to store the token in the database", async () => {
   await using t = await setup();
   const before = batches(t.db);

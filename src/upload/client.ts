@@ -32,6 +32,10 @@ export class TransientError extends Error {
 export class RefusedError extends Error {
   override name = "RefusedError";
 }
+/** WiGLE refused the API name and token (HTTP 401 or 403): nothing was taken. */
+export class AuthError extends Error {
+  override name = "AuthError";
+}
 /** WiGLE answered something that is not its JSON. */
 export class MalformedError extends Error {
   override name = "MalformedError";
@@ -145,15 +149,13 @@ export class WigleClient {
       throw new TransientError(`${where}: HTTP 429, too many uploads for now`);
     }
     if (response.status >= 500) throw new TransientError(`${where}: HTTP ${response.status}`);
+    if (response.status === 401 || response.status === 403) {
+      throw new AuthError(`${where}: HTTP ${response.status}`);
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      if (response.status === 401 || response.status === 403) {
-        throw new RefusedError(
-          `${where}: HTTP ${response.status}, check wigle.api_name and the token`,
-        );
-      }
       throw new MalformedError(`${where}: HTTP ${response.status} with a body that is not JSON`);
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {

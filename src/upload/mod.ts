@@ -8,6 +8,7 @@
  */
 export { type Batch, type BatchState, claimBatch, listBatches, unsentCount } from "./batches.ts";
 export {
+  AuthError,
   DEFAULT_WIGLE_URL,
   MalformedError,
   RefusedError,

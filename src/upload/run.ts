@@ -18,7 +18,13 @@ import {
   pendingBatches,
   setContent,
 } from "./batches.ts";
-import { MalformedError, RefusedError, TransientError, type WigleClient } from "./client.ts";
+import {
+  AuthError,
+  MalformedError,
+  RefusedError,
+  TransientError,
+  type WigleClient,
+} from "./client.ts";
 import { buildBatchFile } from "./file.ts";
 
 export interface UploadOptions {
@@ -121,6 +127,11 @@ async function deliver(
           }`,
         );
         continue;
+      }
+      if (error instanceof AuthError) {
+        throw new PiwardriveError(
+          `WiGLE refused the API name or token (${error.message}): check \`piwardrive config get wigle.api_name\` and the token; the queue is intact`,
+        );
       }
       if (error instanceof RefusedError && !uploading) {
         throw new PiwardriveError(
