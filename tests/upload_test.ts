@@ -9,6 +9,7 @@ import { cli, tempDir } from "./helpers/cli.ts";
 import { WigleServer } from "./helpers/wigle_server.ts";
 import { addSightings, API_NAME, batches, TOKEN, uploadDb } from "./helpers/upload_db.ts";
 import { WIGLE_HEADER } from "../src/export/wigle.ts";
+import { claimBatch, newClaimCursor } from "../src/upload/batches.ts";
 
 const ENV = ["PIWARDRIVE_WIGLE_URL", "PIWARDRIVE_WIGLE_TOKEN", "PIWARDRIVE_UPLOAD_BACKOFF_MS"];
 
@@ -418,6 +419,29 @@ Deno.test("a pending batch whose sightings were deleted is not sent", async () =
   assert.match(result.stderr, /\.csv\.gz: none of its sightings is left; not sent\n/);
   assert.equal(t.server.uploads.length, 0);
   assert.deepEqual(batches(t.db).map((b) => b.state), ["failed"]);
+});
+
+Deno.test("claims go in short transactions and cover each unsent positioned sighting once", async () => {
+  await using t = await setup();
+  const db = new DatabaseSync(t.db);
+  try {
+    const cursor = newClaimCursor();
+    const sizes: number[] = [];
+    for (;;) {
+      const batch = claimBatch(db, { since: null, maxRows: 10, chunkRows: 4 }, cursor);
+      if (batch === null) break;
+      const held = db.prepare(
+        "SELECT (SELECT count(*) FROM wifi_sightings WHERE upload_batch = ?) + (SELECT count(*) FROM bluetooth_sightings WHERE upload_batch = ?) AS n",
+      ).get(batch.id, batch.id) as { n: number };
+      assert.equal(held.n, batch.sightings);
+      sizes.push(batch.sightings);
+    }
+    assert.deepEqual(sizes, [10, 10, 3]);
+    assert.equal(claimBatch(db, { since: null, maxRows: 10 }), null); // a fresh cursor finds none
+  } finally {
+    db.close();
+  }
+  assert.equal(claimed(t.db), 23);
 });
 
 Deno.test("sightings added while a batch is pending go in a later batch", async () => {

@@ -82,47 +82,71 @@ export function batchFileName(now: Date): string {
   return `piwardrive-${stamp}-${random}.csv.gz`;
 }
 
+/** Rows claimed per transaction: a claim holds the write lock this long, and collect waits. */
+export const CLAIM_CHUNK_ROWS = 10_000;
+
+/** Where the claims of one run have got to in each table (row ids): none is scanned twice. */
+export type ClaimCursor = Record<typeof TABLES[number], number>;
+
+export function newClaimCursor(): ClaimCursor {
+  return { wifi_sightings: 0, bluetooth_sightings: 0 };
+}
+
 /**
  * Creates a pending batch of at most `maxRows` unsent positioned sightings (WiFi first, each
- * kind oldest first) and claims them, in one transaction; null (nothing written) when there is
- * none.
+ * kind by row id) and claims them; null (nothing written) when there is none. The batch and its
+ * first rows are one transaction, each next `CLAIM_CHUNK_ROWS` rows another, so that collect
+ * never waits long for the write lock. Killed between two of them, the batch is pending with
+ * fewer rows, which is as safe: it is sent with the rows it holds and the rest stay unsent.
  */
 export function claimBatch(
   db: DatabaseSync,
-  options: { since: string | null; maxRows: number; now?: Date },
+  options: { since: string | null; maxRows: number; now?: Date; chunkRows?: number },
+  cursor: ClaimCursor = newClaimCursor(),
 ): Batch | null {
   const now = options.now ?? new Date();
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const id = Number(
-      db.prepare(
-        "INSERT INTO upload_batches (file_name, state, sightings, created_at) VALUES (?, 'pending', 0, ?)",
-      ).run(batchFileName(now), now.toISOString()).lastInsertRowid,
+  const chunk = options.chunkRows ?? CLAIM_CHUNK_ROWS;
+  let id: number | null = null;
+  let claimed = 0;
+  for (const table of TABLES) {
+    const since = options.since === null ? "" : " AND seen_at >= ?";
+    const params = options.since === null ? [] : [options.since];
+    const unsent = `upload_batch IS NULL AND ${POSITIONED}${since}`;
+    const last = db.prepare(
+      `SELECT max(id) AS last FROM (SELECT id FROM ${table} WHERE id > ? AND ${unsent}
+         ORDER BY id LIMIT ?)`,
     );
-    let claimed = 0;
-    for (const table of TABLES) {
-      const left = options.maxRows - claimed;
-      if (left <= 0) break;
-      const since = options.since === null ? "" : " AND seen_at >= ?";
-      const params = options.since === null ? [] : [options.since];
-      claimed += Number(
-        db.prepare(
-          `UPDATE ${table} SET upload_batch = ? WHERE id IN (SELECT id FROM ${table}
-             WHERE upload_batch IS NULL AND ${POSITIONED}${since} ORDER BY seen_at, id LIMIT ?)`,
-        ).run(id, ...params, left).changes,
-      );
+    const claim = db.prepare(
+      `UPDATE ${table} SET upload_batch = ? WHERE id > ? AND id <= ? AND ${unsent}`,
+    );
+    while (claimed < options.maxRows) {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const row = last.get(cursor[table], ...params, Math.min(chunk, options.maxRows - claimed));
+        const to = (row as { last: number | null }).last;
+        if (to === null) {
+          db.exec("ROLLBACK");
+          break;
+        }
+        if (id === null) {
+          id = Number(
+            db.prepare(
+              "INSERT INTO upload_batches (file_name, state, sightings, created_at) VALUES (?, 'pending', 0, ?)",
+            ).run(batchFileName(now), now.toISOString()).lastInsertRowid,
+          );
+        }
+        const n = Number(claim.run(id, cursor[table], to, ...params).changes);
+        db.prepare("UPDATE upload_batches SET sightings = sightings + ? WHERE id = ?").run(n, id);
+        db.exec("COMMIT");
+        cursor[table] = to;
+        claimed += n;
+      } catch (error) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw error;
+      }
     }
-    if (claimed === 0) {
-      db.exec("ROLLBACK");
-      return null;
-    }
-    db.prepare("UPDATE upload_batches SET sightings = ? WHERE id = ?").run(claimed, id);
-    db.exec("COMMIT");
-    return batchById(db, id);
-  } catch (error) {
-    if (db.isTransaction) db.exec("ROLLBACK");
-    throw error;
   }
+  return id === null ? null : batchById(db, id);
 }
 
 export function batchById(db: DatabaseSync, id: number): Batch {

@@ -15,6 +15,7 @@ import {
   claimBatch,
   markFailed,
   markSent,
+  newClaimCursor,
   pendingBatches,
   setContent,
 } from "./batches.ts";
@@ -60,8 +61,9 @@ export async function runUpload(
   for (const batch of pendingBatches(db)) {
     await deliver(db, client, batch, true, options, report);
   }
+  const cursor = newClaimCursor();
   for (;;) {
-    const batch = claimBatch(db, { since: options.since, maxRows: options.maxRows });
+    const batch = claimBatch(db, { since: options.since, maxRows: options.maxRows }, cursor);
     if (batch === null) break;
     await deliver(db, client, batch, false, options, report);
   }
