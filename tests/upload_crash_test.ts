@@ -116,6 +116,19 @@ Deno.test("killed after WiGLE took the file, before the database recorded it: no
   }
 });
 
+Deno.test("upload --dry-run -o - writes the would-be CSV to stdout and the summary to stderr", async () => {
+  using dir = tempDir();
+  const { path, keys } = await uploadDb(dir.path);
+  const result = await cliProcess(["--db", path, "upload", "--dry-run", "-o", "-"], {
+    env: env("http://127.0.0.1:9"),
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr, "would upload 23 sightings, written to stdout; nothing sent\n");
+  const rows = result.stdout.split("\n").slice(2, -1).map((l) => l.split(","));
+  assert.deepEqual(rows.map((r) => `${r[0]}|${r[3]}`).sort(), keys);
+  assert.deepEqual(batches(path), []);
+});
+
 Deno.test("upload's network permission names WiGLE's host, or the one PIWARDRIVE_WIGLE_URL names", () => {
   const saved = Deno.env.get("PIWARDRIVE_WIGLE_URL");
   try {

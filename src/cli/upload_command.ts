@@ -15,7 +15,7 @@ import { statusLines, uploadStatus } from "../upload/status.ts";
 import { holdUploadLock } from "../upload/lock.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { asOption, ensureNotTheDatabase, wigleDevice } from "./export_command.ts";
-import { type ByteWriter, planOutput, writeOutput } from "./output_file.ts";
+import { type ByteWriter, type OutputPlan, planOutput, writeOutput } from "./output_file.ts";
 import { openCurrentDatabase } from "./store.ts";
 
 /** Sightings per file by default: about 10 MB of CSV, 2 MB gzipped. */
@@ -71,7 +71,11 @@ export function uploadCommand(io: Io, globals: () => GlobalOptions) {
       const dbPath = resolveDbPath(globals());
       const target = options.output === undefined || options.output === "-" ? null : options.output;
       if (target !== null) ensureNotTheDatabase(target, dbPath);
-      const plan = target === null ? null : planOutput(target, options.force ?? false);
+      const plan: OutputPlan | null = options.output === "-"
+        ? { kind: "stdio", path: "-", fd: 1 }
+        : target === null
+        ? null
+        : planOutput(target, options.force ?? false);
       const quiet = options.json ?? false;
       const { db, close } = await openCurrentDatabase(globals(), io, { quiet });
       try {
@@ -150,7 +154,7 @@ async function dryRun(
   io: Io,
   db: DatabaseSync,
   since: string | null,
-  plan: ReturnType<typeof planOutput> | null,
+  plan: OutputPlan | null,
   json: boolean | undefined,
 ): Promise<void> {
   const count = unsentCount(db, since);
@@ -165,12 +169,15 @@ async function dryRun(
     };
     await writeOutput(plan, write, { stdout: Deno.stdout, stderr: Deno.stderr });
   }
-  if (json) io.out(JSON.stringify({ dryRun: true, sightings: count, output: plan?.path ?? null }));
+  // With the CSV on stdout, the summary goes to stderr.
+  const say = plan?.kind === "stdio" && plan.fd === 1 ? io.err : io.out;
+  if (json) say(JSON.stringify({ dryRun: true, sightings: count, output: plan?.path ?? null }));
   else {
-    io.out(
-      `would upload ${count} sightings${
-        plan === null ? "" : `, written to "${plan.path}"`
-      }; nothing sent`,
-    );
+    const where = plan === null
+      ? ""
+      : plan.path === "-"
+      ? ", written to stdout"
+      : `, written to "${plan.path}"`;
+    say(`would upload ${count} sightings${where}; nothing sent`);
   }
 }
