@@ -2,7 +2,8 @@
  * A stand-in for WiGLE's file API on 127.0.0.1, built from its public contract: HTTP Basic auth,
  * `POST /api/v2/file/upload` with the file in multipart part `file` (gzipped WiGLE CSV 1.6),
  * answers `{success, results: {transids: [{transId}]}}`, and `GET /api/v2/file/transactions`.
- * It counts every accepted row by MAC and time, so a test sees a sighting sent twice or never.
+ * It refuses a file whose rows WiGLE would drop (another time format, (0,0), accuracy 0) and
+ * counts every accepted row by MAC and time, so a test sees a sighting sent twice or never.
  *
  * Modes for the next uploads (`modes`, one per request, the last one kept):
  * - success: records the file and answers with its transId;
@@ -194,6 +195,10 @@ export class WigleServer {
     if (lines.at(-1) !== "") return "last line not terminated";
     const rows = lines.slice(2, -1).map((line) => line.split(","));
     if (rows.some((r) => r.length !== 14)) return "a row without 14 fields";
+    // WiGLE drops rows with another time format or no position (0,0).
+    if (rows.some((r) => !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(r[3]))) return "bad FirstSeen";
+    if (rows.some((r) => Number(r[7]) === 0 && Number(r[8]) === 0)) return "a row at (0,0)";
+    if (rows.some((r) => !(Number(r[10]) > 0))) return "AccuracyMeters not positive";
     return { fileName: file.name, donate: form.get("donate") === "on", rows };
   }
 }
