@@ -50,6 +50,7 @@ async function resumed(server: WigleServer, path: string, keys: string[]) {
   server.modes = ["success"];
   const next = await cliProcess(["--db", path, "upload"], { env: env(server.url) });
   assert.equal(next.code, 0, next.stderr);
+  assert.ok(!(next.stdout + next.stderr).includes(TOKEN), "the token in the output");
   assert.deepEqual(receivedOnce(server), keys);
   assert.deepEqual(batches(path).map((b) => b.state), ["sent"]);
   assert.equal(batches(path)[0].trans_id, server.uploads.at(-1)!.transId);
