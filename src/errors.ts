@@ -10,6 +10,7 @@ export const ExitCode = {
   usage: 2,
   verificationFailed: 3,
   schemaNewer: 4,
+  offline: 5,
 } as const;
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
@@ -43,6 +44,14 @@ export class SchemaNewerError extends PiwardriveError {
     );
     this.name = "SchemaNewerError";
     this.unknownVersions = unknownVersions;
+  }
+}
+
+/** WiGLE could not be reached (network, DNS, timeout, 5xx, 429) after the retries: exit 5. */
+export class OfflineError extends PiwardriveError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ExitCode.offline, options);
+    this.name = "OfflineError";
   }
 }
 

@@ -85,6 +85,17 @@ const cases: { name: string; args: string[]; env?: Record<string, string>; lines
     lines: ["User=piwardrive", "PrivateNetwork=yes", "ReadWritePaths=/srv/wardrive"],
   },
   {
+    name: "the WiGLE upload",
+    args: ["--db", "/srv/wardrive/p.db", "service", "--unit", "upload"],
+    lines: [
+      "ExecStart=/usr/local/bin/piwardrive --db /srv/wardrive/p.db upload",
+      "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+      "CapabilityBoundingSet=",
+      "SuccessExitStatus=5",
+      "ReadWritePaths=/srv/wardrive",
+    ],
+  },
+  {
     name: "the alert hook",
     args: ["service", "--unit", "alert"],
     lines: ["User=piwardrive", "PrivateNetwork=yes", "CapabilityBoundingSet="],
@@ -111,6 +122,14 @@ for (const c of cases) {
     },
   });
 }
+
+Deno.test("service: the upload unit may reach any address; its timer starts it", async () => {
+  const unit = (await printUnit(["service", "--unit", "upload"])).split("\n");
+  assert(!unit.some((l) => /^(IPAddressDeny|PrivateNetwork)=/.test(l)), "upload has no network");
+  const timer = await printUnit(["service", "--unit", "upload-timer"]);
+  assert.match(timer, /^\[Timer\]\nOnBootSec=10min\nOnUnitInactiveSec=30min\n/m);
+  assert.match(timer, /piwardrive-upload\.service/);
+});
 
 Deno.test("service: PIWARDRIVE_DB sets the unit's database, --db wins over it", async () => {
   const env = { PIWARDRIVE_DB: "/srv/wardrive/from-env.db" };

@@ -13,6 +13,7 @@ import {
 import { openDatabase } from "../db/open.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { openCurrentDatabase } from "./store.ts";
+import { refuseStoredSecret } from "../upload/credentials.ts";
 
 export function configCommand(io: Io, globals: () => GlobalOptions) {
   const config = new Command("config").description(
@@ -46,6 +47,7 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
     .action(async (key, value, options) => {
       // A wrong key or value is refused before the database is touched.
       validateKey(key);
+      refuseStoredSecret(key);
       if (options.type) canonicalValue(options.type, value);
       const { db, close } = await openCurrentDatabase(globals(), io, {
         quiet: options.json,

@@ -95,7 +95,7 @@ class BufferedWriter {
   }
 }
 
-function asOption<T>(parse: (text: string) => T) {
+export function asOption<T>(parse: (text: string) => T) {
   return (text: string): T => {
     try {
       return parse(text);
@@ -266,7 +266,7 @@ async function drain(
  * Refuses a target that is the database or one of the files SQLite keeps beside it: replacing
  * the write-ahead log would lose what it holds as surely as replacing the database.
  */
-function ensureNotTheDatabase(target: string, dbPath: string): void {
+export function ensureNotTheDatabase(target: string, dbPath: string): void {
   for (const suffix of ["", "-wal", "-shm", "-journal"]) {
     if (!sameFile(target, dbPath + suffix)) continue;
     throw new UsageError(

@@ -8,6 +8,7 @@ import { UsageError } from "../errors.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { CHECK_UNITS, type CheckUnit, checkUnit } from "./service_check_units.ts";
 import { DEFAULT_DB, sandbox, STATE_DIR } from "./service_sandbox.ts";
+import { UPLOAD_UNITS, type UploadUnit, uploadUnit } from "./service_upload_units.ts";
 
 /** Absolute paths without whitespace, quotes, `%` or `$`, which systemd would interpret. */
 const UNIT_PATH = /^\/[A-Za-z0-9_./+-]*$/;
@@ -106,6 +107,7 @@ const UNIT_FILES: Record<string, string> = {
   collect: "piwardrive.service",
   check: "piwardrive-check.service",
   alert: "piwardrive-alert@piwardrive-check.service.service",
+  upload: "piwardrive-upload.service",
 };
 
 /**
@@ -121,6 +123,8 @@ function serviceDbPath(globals: GlobalOptions): string {
   }
   return db;
 }
+
+const OTHER_UNITS: readonly string[] = [...CHECK_UNITS, ...UPLOAD_UNITS];
 
 export function serviceCommand(io: Io, globals: () => GlobalOptions) {
   return new Command("service")
@@ -141,9 +145,9 @@ export function serviceCommand(io: Io, globals: () => GlobalOptions) {
       }
       return v;
     }, "wlan0")
-    .option("--unit <name>", `collect (default), ${CHECK_UNITS.join(", ")}`, (v: string) => {
-      if (v !== "collect" && !(CHECK_UNITS as readonly string[]).includes(v)) {
-        throw new InvalidArgumentError(`--unit expects collect, ${CHECK_UNITS.join(", ")}`);
+    .option("--unit <name>", `collect (default), ${OTHER_UNITS.join(", ")}`, (v: string) => {
+      if (v !== "collect" && !OTHER_UNITS.includes(v)) {
+        throw new InvalidArgumentError(`--unit expects collect, ${OTHER_UNITS.join(", ")}`);
       }
       return v;
     }, "collect")
@@ -158,6 +162,8 @@ export function serviceCommand(io: Io, globals: () => GlobalOptions) {
       // Either refuses a database the sandbox could not reach.
       const text = options.unit === "collect"
         ? systemdUnit(unit)
+        : (UPLOAD_UNITS as readonly string[]).includes(options.unit)
+        ? uploadUnit(options.unit as UploadUnit, unit)
         : checkUnit(options.unit as CheckUnit, unit);
       io.out(options.check ? checkCommand({ ...unit, unit: options.unit }) : text.trimEnd());
     });

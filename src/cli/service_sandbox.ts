@@ -51,9 +51,11 @@ function databaseAccess(db: string): string[] {
  * The hardening lines of a unit. `db`: the folder of this database is writable (none when absent);
  * `collect`: CAP_NET_ADMIN, the VideoCore devices and loopback IP, else no network at all.
  */
-export function sandbox(o: { db?: string; collect: boolean }): string {
+export function sandbox(o: { db?: string; collect: boolean; internet?: boolean }): string {
   const privilege = o.collect
     ? `${COLLECT_PRIVILEGE}`
+    : o.internet
+    ? UPLOAD_PRIVILEGE
     : `# No capability, no device, no network: it reads and writes files only.
 CapabilityBoundingSet=
 NoNewPrivileges=yes
@@ -61,7 +63,11 @@ PrivateNetwork=yes
 `;
   const files = o.db ? databaseAccess(o.db) : ["ProtectHome=yes"];
   const devices = o.collect ? COLLECT_DEVICES : "PrivateDevices=yes\n";
-  const network = o.collect ? COLLECT_NETWORK : `# Network: none (unix sockets only: the journal).
+  const network = o.collect
+    ? COLLECT_NETWORK
+    : o.internet
+    ? UPLOAD_NETWORK
+    : `# Network: none (unix sockets only: the journal).
 RestrictAddressFamilies=AF_UNIX
 IPAddressDeny=any
 `;
@@ -86,6 +92,17 @@ CapabilityBoundingSet=CAP_NET_ADMIN
 NoNewPrivileges=yes
 # Not PrivateUsers=: a capability held in a user namespace does not count for the host's
 # network namespace, so the scan would fall back to \`scan dump\`.
+
+`;
+
+/** upload's sockets: WiGLE's address is not fixed, so no IPAddressDeny=. */
+const UPLOAD_PRIVILEGE = `# No capability, no device: it reads and writes files and speaks HTTPS.
+CapabilityBoundingSet=
+NoNewPrivileges=yes
+`;
+const UPLOAD_NETWORK =
+  `# Network: the journal (unix) and WiGLE over IP, whose addresses are not fixed.
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
 
 `;
 

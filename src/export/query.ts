@@ -22,6 +22,11 @@ export interface ExportFilter {
   since: string | null;
   until: string | null;
   exclusions: readonly ExclusionZone[];
+  /**
+   * Sightings of this WiGLE upload batch only (`upload_batches.id`), or of none (null);
+   * best rows ignore it.
+   */
+  uploadBatch?: number | null;
 }
 
 /** Running totals, reported in the summary. */
@@ -484,6 +489,12 @@ export class ExportSource {
     if (until !== null) {
       where.push(best ? "first_seen < ?" : "s.seen_at < ?");
       params.push(until);
+    }
+    const batch = this.#filter.uploadBatch;
+    if (!best && batch === null) where.push("s.upload_batch IS NULL");
+    if (!best && batch !== undefined && batch !== null) {
+      where.push("s.upload_batch = ?");
+      params.push(batch);
     }
   }
 
