@@ -30,6 +30,12 @@ export interface Expected {
   message: RegExp | null;
   /** Names in the trial folder the command may replace or change (its documented job). */
   mayChange?: RegExp;
+  /**
+   * The database's rows: equal before and after (the default); "added", none lost (collect);
+   * "deleted", the command's job is to delete some (a permitted down migration: `check` looks
+   * for them in the kept backup).
+   */
+  rows?: "equal" | "added" | "deleted";
   /** A further check of what the command left; returns a failure or null. */
   check?(trial: Trial, target: string): string | null;
 }
