@@ -9,11 +9,15 @@
  * nothing); a worker's permissions can be any subset of its parent's, hence the worker.
  */
 
+import { syncHosts } from "../sync/target.ts";
+
 /** The hosts (`host[:port]`) a network command needs, from its arguments and the environment. */
 export type HostsOf = (commandArgs: string[]) => string[];
 
 /** Network commands by name. A command absent here runs with no network at all. */
-export const NETWORK_COMMANDS: Record<string, HostsOf> = {};
+export const NETWORK_COMMANDS: Record<string, HostsOf> = {
+  sync: syncHosts,
+};
 
 /** Global options that take a value, so that the command name can be found without commander. */
 const GLOBAL_WITH_VALUE = new Set(["--db", "--migrations-dir"]);

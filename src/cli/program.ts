@@ -11,6 +11,7 @@ import { sampleDrive } from "../collect/sample.ts";
 import { serviceCommand } from "./service_command.ts";
 import { exportCommand } from "./export_command.ts";
 import { importCommand } from "./import_command.ts";
+import { syncCommand } from "./sync_command.ts";
 
 /** Parses `args` with commander, runs the command, and returns the exit code. */
 export async function runProgram(args: string[], io: Io): Promise<number> {
@@ -44,6 +45,7 @@ export async function runProgram(args: string[], io: Io): Promise<number> {
       exportCommand(io, globals),
       importCommand(io, globals),
       serviceCommand(io, globals),
+      syncCommand(io, globals, exit),
     ]
   ) {
     program.addCommand(command);
