@@ -14,6 +14,7 @@ import {
 import { openDatabase } from "./open.ts";
 import { backupDatabase, databaseBytes, ensureFreeSpace, quickCheckFile } from "./backup.ts";
 import { APP_QUERIES } from "./queries.ts";
+import { deviceId } from "./config.ts";
 import { readLedger } from "../migrate/ledger.ts";
 import { quoteName } from "../migrate/rebuild.ts";
 
@@ -51,6 +52,8 @@ export interface DatabaseStats {
   freelistCount: number;
   journalMode: string;
   schemaVersion: number;
+  /** The Pi's device id for sync (made by the first sync), or null before it. */
+  deviceId: string | null;
   tables: { name: string; rows: number; indexes: string[] }[];
 }
 
@@ -78,6 +81,7 @@ export function databaseStats(dbPath: string): DatabaseStats {
       freelistCount: Number(pragma("freelist_count")),
       journalMode: String(pragma("journal_mode")),
       schemaVersion: ledger.length === 0 ? 0 : ledger[ledger.length - 1].version,
+      deviceId: tables.some((t) => t.name === "configuration") ? deviceId(db, false) : null,
       tables,
     };
   } finally {

@@ -39,8 +39,39 @@ export function openCentral(target: SyncTarget, password: string | undefined): S
   });
 }
 
+/**
+ * While `use` runs, swallows one known late error of the client: when the server connection dies
+ * during a transaction, the client queues its ROLLBACK for the next tick and that tick writes to
+ * the socket it has already dropped (`Cannot read properties of null (reading 'write')`). The
+ * failure itself reaches the caller as the query's rejection (CONNECTION_CLOSED); without this,
+ * the stray TypeError would end the program with a stack trace instead of the one-line error.
+ */
+export async function guardingClientRaces<T>(use: () => Promise<T>): Promise<T> {
+  const swallow = (event: ErrorEvent) => {
+    const error = event.error;
+    if (
+      error instanceof TypeError && /reading 'write'/.test(error.message) &&
+      /postgres/.test(error.stack ?? "")
+    ) {
+      event.preventDefault();
+    }
+  };
+  globalThis.addEventListener("error", swallow);
+  try {
+    return await use();
+  } finally {
+    // The stray write fires on the tick after the rejection: wait for it before listening stops.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    globalThis.removeEventListener("error", swallow);
+  }
+}
+
 /** Where a failure of the client belongs, with the line the user reads. */
-export function classifyFailure(error: unknown, target: SyncTarget): PiwardriveError {
+export function classifyFailure(
+  error: unknown,
+  target: SyncTarget,
+  hadPassword = true,
+): PiwardriveError {
   if (error instanceof PiwardriveError) return error;
   const where = `${target.host}:${target.port}`;
   const code = (error as { code?: string }).code;
@@ -52,17 +83,17 @@ export function classifyFailure(error: unknown, target: SyncTarget): PiwardriveE
       ExitCode.syncUnreachable,
     );
   }
+  if ((code === "28P01" || /password/i.test(message)) && !hadPassword) {
+    return new PiwardriveError(
+      `PostgreSQL at ${where} asks for a password and none was given: set PGPASSWORD, add it ` +
+        "to ~/.pgpass or name a file with PIWARDRIVE_PG_PASSWORD_FILE",
+      ExitCode.syncAuth,
+    );
+  }
   if (code === "28P01" || code === "28000") {
     return new PiwardriveError(
       `PostgreSQL at ${where} refused user "${target.user}": ${message}; check the password ` +
         "(PGPASSWORD, ~/.pgpass or PIWARDRIVE_PG_PASSWORD_FILE) and pg_hba.conf",
-      ExitCode.syncAuth,
-    );
-  }
-  if (/password/i.test(message) && /(required|missing|no password|SASL)/i.test(message)) {
-    return new PiwardriveError(
-      `PostgreSQL at ${where} asks for a password and none was given: set PGPASSWORD, add it ` +
-        "to ~/.pgpass or name a file with PIWARDRIVE_PG_PASSWORD_FILE",
       ExitCode.syncAuth,
     );
   }

@@ -10,7 +10,13 @@ import { hostname } from "node:os";
 import { deviceId } from "../db/config.ts";
 import { centralMigrations } from "./central_embedded.ts";
 import { CentralMigrator } from "./central_migrator.ts";
-import { classifyFailure, openCentral, type Parameters, type Sql } from "./connect.ts";
+import {
+  classifyFailure,
+  guardingClientRaces,
+  openCentral,
+  type Parameters,
+  type Sql,
+} from "./connect.ts";
 import { resolvePassword } from "./password.ts";
 import { type SyncTable, TABLE_SPECS, type TableSpec, toArrays } from "./tables.ts";
 import type { SyncTarget } from "./target.ts";
@@ -53,11 +59,12 @@ export interface SyncOptions {
 /** Runs a sync; failures of the server come back as one-line errors with sync's exit codes. */
 export async function runSync(options: SyncOptions): Promise<SyncReport> {
   const { target } = options;
-  const sql = openCentral(target, resolvePassword(target).password);
+  const { password } = resolvePassword(target);
+  const sql = openCentral(target, password);
   try {
-    return await syncWith(sql, options);
+    return await guardingClientRaces(() => syncWith(sql, options));
   } catch (error) {
-    throw classifyFailure(error, target);
+    throw classifyFailure(error, target, password !== undefined);
   } finally {
     await sql.end({ timeout: 1 }).catch(() => {});
   }
@@ -69,11 +76,14 @@ export async function withCentral<T>(
   use: (sql: Sql, migrator: CentralMigrator) => Promise<T>,
   appVersion: string,
 ): Promise<T> {
-  const sql = openCentral(target, resolvePassword(target).password);
+  const { password } = resolvePassword(target);
+  const sql = openCentral(target, password);
   try {
-    return await use(sql, new CentralMigrator(sql, centralMigrations(), appVersion, target.key));
+    return await guardingClientRaces(() =>
+      use(sql, new CentralMigrator(sql, centralMigrations(), appVersion, target.key))
+    );
   } catch (error) {
-    throw classifyFailure(error, target);
+    throw classifyFailure(error, target, password !== undefined);
   } finally {
     await sql.end({ timeout: 1 }).catch(() => {});
   }
@@ -83,7 +93,7 @@ async function syncWith(sql: Sql, options: SyncOptions): Promise<SyncReport> {
   const { db, target, dryRun = false } = options;
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
   const migrator = new CentralMigrator(sql, centralMigrations(), options.appVersion, target.key);
-  const device = deviceId(db, !dryRun);
+  let device = deviceId(db, false);
   let migratedServer: number[] = [];
   let central = new Map<string, number>();
   if (dryRun) {
@@ -94,6 +104,8 @@ async function syncWith(sql: Sql, options: SyncOptions): Promise<SyncReport> {
     }
   } else {
     migratedServer = await migrator.ensureReady();
+    // Made only once the server has been reached and accepted: a failed sync writes nothing.
+    device = deviceId(db, true);
     await sql`INSERT INTO sync_devices (device_id, hostname) VALUES (${device}, ${hostname()})
       ON CONFLICT (device_id) DO UPDATE SET last_sync_at = now(), hostname = EXCLUDED.hostname`;
     central = await centralMarks(sql, device!);

@@ -304,6 +304,9 @@ export function toArrays(
         ? null
         : typeof value === "bigint"
         ? value.toString()
+        : typeof value === "string" && value.includes("\0")
+        // PostgreSQL text cannot hold NUL (SQLite can): a batch holding one would fail forever.
+        ? value.replaceAll("\0", "\uFFFD")
         : value;
     }
   }

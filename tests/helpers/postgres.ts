@@ -22,6 +22,8 @@ export interface PgCluster {
   psql(database: string, sql: string): Promise<string>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Kills the server (SIGKILL to the postmaster) and removes the folder, synchronously. */
+  killSync(): void;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -135,6 +137,15 @@ export async function startPostgres(options: { password?: string } = {}): Promis
       await pgCtl(["-m", "immediate", "stop"]);
     },
     start,
+    killSync() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        const pid = Number(Deno.readTextFileSync(`${data}/postmaster.pid`).split("\n")[0]);
+        if (pid > 0) Deno.kill(pid, "SIGKILL");
+      } catch { /* not running */ }
+      Deno.removeSync(dir, { recursive: true });
+    },
     async [Symbol.asyncDispose]() {
       if (!stopped) {
         stopped = true;
