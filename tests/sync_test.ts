@@ -10,6 +10,11 @@ import { fileURLToPath } from "node:url";
 import { cli, type CliResult, spawnCli, START_PERMISSIONS, tempDir } from "./helpers/cli.ts";
 import { driveDb } from "./helpers/drive_db.ts";
 import { fillBaselineRows } from "./helpers/db.ts";
+import { parseMigrationFile } from "../src/migrate/parse.ts";
+import { CentralMigrator, CentralSchemaError } from "../src/sync/central_migrator.ts";
+import { centralMigrations } from "../src/sync/central_embedded.ts";
+import { openCentral } from "../src/sync/connect.ts";
+import { parseTarget } from "../src/sync/target.ts";
 import { freePort, type PgCluster, postgresAvailable, startPostgres } from "./helpers/postgres.ts";
 
 const PASSWORD = "central s3cret:pw";
@@ -532,6 +537,52 @@ Deno.test({
       );
     } finally {
       other.close();
+    }
+  },
+});
+
+const EXTRA = parseMigrationFile(
+  "0002_extra.sql",
+  "-- migrate:up\nCREATE TABLE extra (x integer);\n-- migrate:down\nDROP TABLE extra;\n" +
+    "-- migrate:verify\nSELECT count(*) = 1 FROM information_schema.tables WHERE table_name = 'extra';\n",
+);
+
+Deno.test({
+  name: "sync: an older central schema is refused (8) until migrated; two runners migrate once",
+  ignore,
+  async fn() {
+    const central = await centralDb();
+    const target = parseTarget(central.url);
+    const clients = [0, 1, 2].map(() => openCentral(target, PASSWORD));
+    try {
+      const [old, a, b] = clients;
+      assert.deepEqual(
+        await new CentralMigrator(old, centralMigrations(), "t", target.key).migrateToLatest(),
+        [1],
+      );
+      const newer = [...centralMigrations(), EXTRA];
+      await assert.rejects(
+        new CentralMigrator(a, newer, "t", target.key).ensureReady(),
+        (error: CentralSchemaError) => {
+          assert.equal(error.exitCode, 8);
+          assert.equal(
+            error.message,
+            `Central schema at ${target.key} is at version 1, this binary needs 2: run \`piwardrive sync --migrate-server\` (it migrates the server for every Pi)`,
+          );
+          return true;
+        },
+      );
+      const c = await pg();
+      assert.equal(await c.psql(central.name, "SELECT count(*) FROM schema_version"), "1");
+      const applied = await Promise.all(
+        [a, b].map((sql) => new CentralMigrator(sql, newer, "t", target.key).migrateToLatest()),
+      );
+      assert.deepEqual(applied.flat(), [2]);
+      const checks = await new CentralMigrator(old, newer, "t", target.key).verify();
+      assert.ok(checks.every((check) => check.ok), JSON.stringify(checks));
+      assert.equal(checks.length, 5);
+    } finally {
+      await Promise.all(clients.map((sql) => sql.end()));
     }
   },
 });
