@@ -41,6 +41,8 @@ Deno.test("resolvePassword: PGPASSWORD first, then the password file, else none"
   Deno.chmodSync(file, 0o640);
   assert.throws(
     () => resolvePassword(target, env({ PIWARDRIVE_PG_PASSWORD_FILE: file })),
-    new RegExp(`^PiwardriveError: Password file "${file}" has mode 0640: others may read it; run chmod 600`),
+    new RegExp(
+      `^PiwardriveError: Password file "${file}" has mode 0640: others may read it; run chmod 600`,
+    ),
   );
 });

@@ -20,6 +20,7 @@ import {
 import { resolvePassword } from "./password.ts";
 import { type SyncTable, TABLE_SPECS, type TableSpec, toArrays } from "./tables.ts";
 import type { SyncTarget } from "./target.ts";
+import { renumberReusedIds } from "./restored.ts";
 
 export const DEFAULT_BATCH_ROWS = 5000;
 
@@ -40,8 +41,11 @@ export interface SyncReport {
   dryRun: boolean;
   /** Central versions this run applied. */
   migratedServer: number[];
-  /** Tables whose Pi mark differed from the central one (which was used). */
-  marksCorrected: { table: SyncTable; local: number; central: number }[];
+  /**
+   * Tables whose Pi mark differed from the central one (which was used), and how many rows
+   * collected after a restore were given fresh ids because the server held theirs.
+   */
+  marksCorrected: { table: SyncTable; local: number; central: number; renumbered: number }[];
   tables: Record<SyncTable, TableReport>;
 }
 
@@ -123,18 +127,47 @@ async function syncWith(sql: Sql, options: SyncOptions): Promise<SyncReport> {
   for (const spec of TABLE_SPECS) {
     const centralMark = central.get(spec.table) ?? 0;
     const localMark = local.get(spec.table) ?? 0;
-    if (centralMark !== localMark && !dryRun) {
-      report.marksCorrected.push({ table: spec.table, local: localMark, central: centralMark });
-      saveLocalMark(db, target.key, spec.table, centralMark);
+    const summary = spec.table === "wifi_networks" || spec.table === "bluetooth_devices";
+    // Summaries merge idempotently: from the lower mark, rows made after a restore are not missed.
+    const start = summary ? Math.min(localMark, centralMark) : centralMark;
+    if (dryRun) {
+      report.tables[spec.table] = pending(db, spec, start);
+      continue;
     }
-    report.tables[spec.table] = dryRun
-      ? pending(db, spec, centralMark)
-      : await pushTable(sql, db, spec, device!, centralMark, batchRows, (mark) => {
-        saveLocalMark(db, target.key, spec.table, mark);
-        options.progress?.(spec.table, mark);
+    const renumbered = summary
+      ? 0
+      : await renumberReusedIds(sql, db, spec.table, device!, localMark, centralMark);
+    // A Pi whose ids are all below the server's mark (restored, nothing new yet) keeps its own
+    // top id as its mark, so the rows it makes next are compared with the server's, not skipped.
+    const top = localTop(db, spec.table);
+    if (renumbered > 0 || localMark !== Math.min(centralMark, top)) {
+      report.marksCorrected.push({
+        table: spec.table,
+        local: localMark,
+        central: centralMark,
+        renumbered,
       });
+    }
+    const pushed = await pushTable(sql, db, spec, device!, start, batchRows, (mark) => {
+      saveLocalMark(db, target.key, spec.table, mark);
+      options.progress?.(spec.table, mark);
+    });
+    report.tables[spec.table] = pushed;
+    saveLocalMark(
+      db,
+      target.key,
+      spec.table,
+      Math.min(Math.max(pushed.mark, centralMark), localTop(db, spec.table)),
+    );
   }
   return report;
+}
+
+function localTop(db: DatabaseSync, table: string): number {
+  const row = db.prepare(`SELECT coalesce(max(id), 0) AS top FROM ${table}`).get() as {
+    top: number;
+  };
+  return Number(row.top);
 }
 
 function pending(db: DatabaseSync, spec: TableSpec, mark: number): TableReport {
