@@ -11,7 +11,7 @@ import { cli, type CliResult, spawnCli, START_PERMISSIONS, tempDir } from "./hel
 import { driveDb } from "./helpers/drive_db.ts";
 import { fillBaselineRows } from "./helpers/db.ts";
 import { parseMigrationFile } from "../src/migrate/parse.ts";
-import { CentralMigrator, CentralSchemaError } from "../src/sync/central_migrator.ts";
+import { CentralMigrator, type CentralSchemaError } from "../src/sync/central_migrator.ts";
 import { centralMigrations } from "../src/sync/central_embedded.ts";
 import { openCentral } from "../src/sync/connect.ts";
 import { parseTarget } from "../src/sync/target.ts";
