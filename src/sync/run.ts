@@ -192,11 +192,18 @@ async function pushTable(
   // Summaries are keyed centrally by BSSID / address, everything else by its local id.
   const keepId = spec.table !== "wifi_networks" && spec.table !== "bluetooth_devices";
   const report: TableReport = { read: 0, sent: 0, mark: startMark };
+  // Summaries already merged by this run: the Pi's summary row does not change under it, so a
+  // network referred to by every batch is merged once, not once per batch.
+  const merged = new Set<number>();
   for (;;) {
     const rows = select.all(report.mark, batchRows) as Record<string, unknown>[];
     if (rows.length === 0) return report;
     const last = Number(rows[rows.length - 1].id);
-    const referred = refers ? refers.all(report.mark, last) as Record<string, unknown>[] : [];
+    const referred = refers
+      ? (refers.all(report.mark, last) as Record<string, unknown>[]).filter((r) =>
+        !merged.has(Number(r.id))
+      )
+      : [];
     const sent = await sql.begin(async (tx) => {
       if (summaryOf && referred.length > 0) {
         await tx.unsafe(
@@ -216,6 +223,7 @@ async function pushTable(
             updated_at = now()`;
       return result.count;
     });
+    for (const r of referred) merged.add(Number(r.id));
     report.read += rows.length;
     report.sent += sent;
     report.mark = last;
