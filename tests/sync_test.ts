@@ -235,20 +235,32 @@ Deno.test({
   async fn() {
     using dir = tempDir();
     const central = await centralDb();
-    const pi = await driveDb(dir.path, 20_000);
-    const delays: number[] = [];
+    const pi = await driveDb(dir.path, 10_000);
+    const c = await pg();
+    const trials: string[] = [];
     for (let trial = 0; trial < 8; trial++) {
-      const delay = 250 + Math.floor(Math.random() * 1500);
-      delays.push(delay);
+      // Fresh work for every trial, so each kill can land in the middle of a sync.
+      const db = new DatabaseSync(pi);
+      db.exec(`INSERT INTO wifi_sightings (network_id, seen_at, signal_dbm, gps_lat, gps_lon)
+        SELECT network_id, seen_at, signal_dbm, gps_lat, gps_lon FROM wifi_sightings LIMIT 2500`);
+      const total = piIds(pi, "wifi_sightings").n;
+      db.close();
+      const delay = 600 + Math.floor(Math.random() * 1400);
       const child = spawnCli(["--db", pi, "sync", "--to", central.url, "--batch-size", "250"]);
       await new Promise((resolve) => setTimeout(resolve, delay));
       try {
         child.kill("SIGKILL");
       } catch { /* already finished */ }
       await child.output();
+      const stored = await c.psql(central.name, "SELECT count(*) FROM wifi_sightings")
+        .catch(() => "no schema yet");
+      trials.push(`${delay} ms: ${stored}/${total}`);
     }
+    const midway = trials.filter((t) => /: [1-9]\d*\/(\d+)$/.test(t) && !/: (\d+)\/\1$/.test(t));
+    assert.ok(midway.length > 0, `no kill landed mid-sync: ${trials.join("; ")}`);
+    const delays = trials;
     const last = await sync(pi, central.url);
-    assert.equal(last.code, 0, `${last.stderr} (kill delays ${delays.join(", ")} ms)`);
+    assert.equal(last.code, 0, `${last.stderr} (trials ${delays.join("; ")})`);
     await assertUnion(central, [pi]);
   },
 });
