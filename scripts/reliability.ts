@@ -10,6 +10,7 @@ import { concurrentMigrators, readersDuringCollect } from "./reliability/concurr
 import { corruption } from "./reliability/corruption.ts";
 import type { ScenarioResult } from "./reliability/harness.ts";
 import { fuzzParsers } from "./reliability/fuzz.ts";
+import { syncPowerCut } from "./reliability/sync_kill.ts";
 
 /** The parser fuzzer as a scenario: a trial is a case, a failure an exception or a value out of range. */
 function fuzz(casesPerParser: number): Promise<ScenarioResult> {
@@ -41,6 +42,7 @@ export const SCENARIOS: Record<
   },
   "corruption": { full: () => corruption(60), quick: () => corruption(3) },
   "fuzz": { full: () => fuzz(100_000), quick: () => fuzz(300) },
+  "sync-kill": { full: () => syncPowerCut(20), quick: () => syncPowerCut(2) },
 };
 
 if (import.meta.main) {
