@@ -629,6 +629,72 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "sync: TLS when the server offers it (prefer, require); verify-full refuses a self-signed one",
+  ignore,
+  async fn() {
+    const c = await pg();
+    using dir = tempDir();
+    const central = await centralDb();
+    const pi = await driveDb(dir.path, 20);
+    // A self-signed certificate in the data folder, TLS switched on by a reload.
+    const data = `${c.dir}/data`;
+    const made = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-new",
+        "-x509",
+        "-days",
+        "1",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        `${data}/test.key`,
+        "-out",
+        `${data}/test.crt`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    if (Deno.uid() === 0) {
+      const { uid, gid } = Deno.statSync(data);
+      for (const f of ["test.key", "test.crt"]) Deno.chownSync(`${data}/${f}`, uid!, gid!);
+    }
+    Deno.chmodSync(`${data}/test.key`, 0o600);
+    const reload = async (sql: string) => {
+      for (const s of sql.split(";").filter((x) => x.trim())) await c.psql("postgres", s);
+      await c.psql("postgres", "SELECT pg_reload_conf()");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    };
+    await reload(
+      `ALTER SYSTEM SET ssl_cert_file = 'test.crt'; ALTER SYSTEM SET ssl_key_file = 'test.key';
+      ALTER SYSTEM SET ssl = on; ALTER SYSTEM SET log_connections = on`,
+    );
+    try {
+      for (const mode of ["prefer", "require"]) {
+        const r = await sync(pi, `${central.url}?sslmode=${mode}`, "--dry-run");
+        assert.equal(r.code, 0, r.stderr);
+      }
+      const log = Deno.readTextFileSync(`${c.dir}/run/log`);
+      const tls = log.split("\n").filter((l) =>
+        l.includes(`database=${central.name} application_name=piwardrive sync SSL enabled`)
+      );
+      assert.equal(tls.length, 2, log.slice(-2000));
+      const r = await sync(pi, `${central.url}?sslmode=verify-full`, "--dry-run");
+      assert.equal(r.code, 7, r.stderr);
+      assert.match(
+        oneLine(r),
+        /^piwardrive: PostgreSQL at .* did not set up TLS as sslmode=verify-full requires: .*certificate/,
+      );
+    } finally {
+      await reload("ALTER SYSTEM RESET ssl; ALTER SYSTEM RESET log_connections");
+    }
+  },
+});
+
+Deno.test({
   name: "sync: (last) stop the cluster",
   ignore,
   async fn() {

@@ -57,7 +57,11 @@ export function syncCommand(io: Io, globals: () => GlobalOptions, exit: (code: n
         }
         return;
       }
-      const store = await openCurrentDatabase(globals(), io, { quiet: options.json });
+      // A dry run writes nothing here either: it does not migrate (an old database is refused).
+      const store = await openCurrentDatabase(globals(), io, {
+        quiet: options.json,
+        migrate: !options.dryRun,
+      });
       try {
         const report = await runSync({
           db: store.db,
