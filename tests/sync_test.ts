@@ -236,27 +236,53 @@ Deno.test({
     using dir = tempDir();
     const central = await centralDb();
     const pi = await driveDb(dir.path, 10_000);
-    const c = await pg();
+    const watch = openCentral(parseTarget(central.url), PASSWORD);
+    const mark = async () => {
+      const rows = await watch`SELECT to_regclass('sync_marks') IS NOT NULL AS ready`;
+      if (!rows[0].ready) return 0;
+      const [m] = await watch`SELECT coalesce(max(last_local_id), 0) AS m FROM sync_marks
+        WHERE table_name = 'wifi_sightings'`;
+      return Number(m.m);
+    };
     const trials: string[] = [];
-    for (let trial = 0; trial < 8; trial++) {
-      // Fresh work for every trial, so each kill can land in the middle of a sync.
-      const db = new DatabaseSync(pi);
-      db.exec(`INSERT INTO wifi_sightings (network_id, seen_at, signal_dbm, gps_lat, gps_lon)
-        SELECT network_id, seen_at, signal_dbm, gps_lat, gps_lon FROM wifi_sightings LIMIT 2500`);
-      const total = piIds(pi, "wifi_sightings").n;
-      db.close();
-      const delay = 600 + Math.floor(Math.random() * 1400);
-      const child = spawnCli(["--db", pi, "sync", "--to", central.url, "--batch-size", "250"]);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already finished */ }
-      await child.output();
-      const stored = await c.psql(central.name, "SELECT count(*) FROM wifi_sightings")
-        .catch(() => "no schema yet");
-      trials.push(`${delay} ms: ${stored}/${total}`);
+    try {
+      for (let trial = 0; trial < 8; trial++) {
+        // Fresh work for every trial, so each kill can land in the middle of a sync.
+        const db = new DatabaseSync(pi);
+        db.exec(`INSERT INTO wifi_sightings (network_id, seen_at, signal_dbm, gps_lat, gps_lon)
+          SELECT network_id, seen_at, signal_dbm, gps_lat, gps_lon FROM wifi_sightings LIMIT 5000`);
+        db.close();
+        const before = await mark();
+        const child = spawnCli(["--db", pi, "sync", "--to", central.url, "--batch-size", "100"]);
+        const started = Date.now();
+        let when: string;
+        if (trial % 4 === 0) {
+          // Early: while it starts, migrates or registers.
+          const delay = 100 + Math.floor(Math.random() * 600);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          when = `${delay} ms`;
+        } else {
+          // Mid-sync: once a batch has committed, then a little later.
+          while (await mark() === before && Date.now() - started < 15_000) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          const extra = Math.floor(Math.random() * 100);
+          await new Promise((resolve) => setTimeout(resolve, extra));
+          when = `first batch + ${extra} ms`;
+        }
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already finished */ }
+        await child.output();
+        trials.push(`${when}: mark ${await mark()} of ${piIds(pi, "wifi_sightings").n}`);
+      }
+    } finally {
+      await watch.end();
     }
-    const midway = trials.filter((t) => /: [1-9]\d*\/(\d+)$/.test(t) && !/: (\d+)\/\1$/.test(t));
+    const midway = trials.filter((t) => {
+      const [, at, of] = /mark (\d+) of (\d+)$/.exec(t)!;
+      return Number(at) > 0 && Number(at) < Number(of);
+    });
     assert.ok(midway.length > 0, `no kill landed mid-sync: ${trials.join("; ")}`);
     const delays = trials;
     const last = await sync(pi, central.url);
