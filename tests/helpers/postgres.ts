@@ -5,7 +5,6 @@
  * the folder is made reachable by it (mode 0755). One cluster per test file; each test makes its
  * own database with {@link PgCluster.createDatabase}.
  */
-import { fileURLToPath } from "node:url";
 
 const BIN = "/usr/lib/postgresql/15/bin";
 export const PG_USER = "pw";
@@ -71,6 +70,18 @@ async function run(cmd: string, args: string[], asPostgres: boolean): Promise<st
  */
 export async function startPostgres(options: { password?: string } = {}): Promise<PgCluster> {
   const dir = Deno.makeTempDirSync({ prefix: "piwardrive-pg-" });
+  try {
+    return await startIn(dir, options);
+  } catch (error) {
+    // A cluster that did not start leaves nothing behind (a half-started one is stopped first).
+    await run(`${BIN}/pg_ctl`, ["-D", `${dir}/data`, "-m", "immediate", "stop"], true)
+      .catch(() => {});
+    Deno.removeSync(dir, { recursive: true });
+    throw error;
+  }
+}
+
+async function startIn(dir: string, options: { password?: string }): Promise<PgCluster> {
   Deno.chmodSync(dir, 0o755);
   const data = `${dir}/data`;
   const socketDir = `${dir}/run`;
@@ -156,6 +167,3 @@ export async function startPostgres(options: { password?: string } = {}): Promis
   };
   return cluster;
 }
-
-/** Where this helper lives, for scripts that start a cluster the same way. */
-export const HELPER_PATH = fileURLToPath(import.meta.url);
