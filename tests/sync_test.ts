@@ -655,6 +655,42 @@ Deno.test({
 });
 
 Deno.test({
+  name: "sync --migrate-server [VERSION]: up, down to 0 and up again; down refused over rows",
+  ignore,
+  async fn() {
+    using dir = tempDir();
+    const central = await centralDb();
+    const c = await pg();
+    const pi = await driveDb(dir.path, 30);
+    const server = (...args: string[]) => sync(pi, central.url, "--migrate-server", ...args);
+    let r = await server();
+    assert.deepEqual([r.code, r.stdout], [
+      0,
+      `Migrated the central schema at 127.0.0.1:${c.port}/${central.name}: applied version(s) 1\n`,
+    ]);
+    r = await server("0");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      await c.psql(
+        central.name,
+        "SELECT count(*) || ' ' || (to_regclass('networks') IS NULL) FROM schema_version",
+      ),
+      "0 true",
+    );
+    assert.equal((await server()).code, 0);
+    assert.equal((await sync(pi, central.url)).code, 0);
+    r = await server("0");
+    assert.equal(r.code, 2);
+    assert.equal(
+      oneLine(r),
+      `piwardrive: Refusing to revert 0001_central_schema.sql at 127.0.0.1:${c.port}/${central.name}: table wifi_sightings holds 30 rows, which it would delete; nothing was changed`,
+    );
+    assert.equal(await c.psql(central.name, "SELECT count(*) FROM wifi_sightings"), "30");
+    assert.equal((await sync(pi, central.url, "--verify")).code, 0);
+  },
+});
+
+Deno.test({
   name:
     "sync: TLS when the server offers it (prefer, require); verify-full refuses a self-signed one",
   ignore,

@@ -23,7 +23,10 @@ export function syncCommand(io: Io, globals: () => GlobalOptions, exit: (code: n
       "postgres://user@host[:port]/database[?sslmode=…] (password: PGPASSWORD, ~/.pgpass or PIWARDRIVE_PG_PASSWORD_FILE)",
     )
     .option("--dry-run", "report what would be sent, write nothing (neither here nor there)")
-    .option("--migrate-server", "apply the central schema's pending migrations, then stop")
+    .option(
+      "--migrate-server [version]",
+      "apply the central schema's pending migrations (or go down to VERSION), then stop",
+    )
     .option("--verify-server", "check the central schema's ledger, checksums and verify queries")
     .option("--verify", "the same as --verify-server")
     .option("--batch-size <rows>", "rows per server transaction", String(DEFAULT_BATCH_ROWS))
@@ -35,15 +38,30 @@ export function syncCommand(io: Io, globals: () => GlobalOptions, exit: (code: n
         throw new UsageError(`Invalid --batch-size "${options.batchSize}": use 1 to 100000 rows`);
       }
       const json = (value: unknown) => io.out(JSON.stringify(value, null, 2));
-      if (options.migrateServer) {
-        const applied = await withCentral(target, (_, m) => m.migrateToLatest(), VERSION);
-        if (options.json) return json({ target: target.key, applied });
+      if (options.migrateServer !== undefined) {
+        const to = options.migrateServer === true ? null : Number(options.migrateServer);
+        if (to !== null && (!Number.isInteger(to) || to < 0)) {
+          throw new UsageError(
+            `Invalid --migrate-server version "${options.migrateServer}": use a whole number`,
+          );
+        }
+        if (to === null) {
+          const applied = await withCentral(target, (_, m) => m.migrateToLatest(), VERSION);
+          if (options.json) return json({ target: target.key, applied });
+          return io.out(
+            applied.length === 0
+              ? `Central schema at ${target.key} is current`
+              : `Migrated the central schema at ${target.key}: applied version(s) ${
+                applied.join(", ")
+              }`,
+          );
+        }
+        const reverted = await withCentral(target, (_, m) => m.migrateDown(to), VERSION);
+        if (options.json) return json({ target: target.key, reverted });
         return io.out(
-          applied.length === 0
-            ? `Central schema at ${target.key} is current`
-            : `Migrated the central schema at ${target.key}: applied version(s) ${
-              applied.join(", ")
-            }`,
+          reverted.length === 0
+            ? `Central schema at ${target.key} is at or below version ${to}`
+            : `Reverted the central schema at ${target.key}: version(s) ${reverted.join(", ")}`,
         );
       }
       if (options.verifyServer || options.verify) {

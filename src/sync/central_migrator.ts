@@ -5,7 +5,7 @@
  * so is a server holding versions this binary does not know. Every run holds a transaction-level
  * advisory lock, so two Pis migrating at once apply each migration once.
  */
-import { ExitCode, PiwardriveError } from "../errors.ts";
+import { ExitCode, PiwardriveError, UsageError } from "../errors.ts";
 import type { Migration } from "../migrate/parse.ts";
 import type { Sql, TransactionSql } from "./connect.ts";
 
@@ -98,6 +98,44 @@ export class CentralMigrator {
         done.push(migration.version);
       }
       return done;
+    });
+  }
+
+  /**
+   * Reverts to `version` (down sections, newest first) in one transaction under the lock. Refused
+   * while a table the down sections drop holds rows: the server's rows are the only copy of what
+   * Pis have since deleted.
+   */
+  async migrateDown(version: number): Promise<number[]> {
+    return await this.sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
+      const ledger = (await this.readLedger(tx)) ?? [];
+      this.ensureNotNewer(ledger);
+      this.ensureChecksumsMatch(ledger);
+      const reverted: number[] = [];
+      for (const row of [...ledger].reverse()) {
+        if (row.version <= version) break;
+        const migration = this.migrations[row.version - 1];
+        for (const step of migration.down) {
+          const sqlText = step.kind === "sql" ? step.sql : step.createSql;
+          const dropped = /^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)/im
+            .exec(sqlText.replace(/^--.*$/gm, ""));
+          if (dropped) {
+            const [{ n }] = await tx.unsafe(`SELECT count(*) AS n FROM ${dropped[1]}`);
+            if (Number(n) > 0) {
+              throw new UsageError(
+                `Refusing to revert ${migration.fileName} at ${this.where}: table ${
+                  dropped[1]
+                } holds ${n} rows, which it would delete; nothing was changed`,
+              );
+            }
+          }
+          await tx.unsafe(sqlText);
+        }
+        await tx`DELETE FROM schema_version WHERE version = ${row.version}`;
+        reverted.push(row.version);
+      }
+      return reverted;
     });
   }
 
