@@ -261,6 +261,12 @@ step "migrate --verify after collect" 0 "" -- on_arm --db "$DB" migrate --verify
 step "export --format wigle -o - (WigleWifi-1.6 pre-header)" 0 "^WigleWifi-1\\.6" -- \
   on_arm --db "$DB" export --format wigle -o -
 
+# The PostgreSQL client (npm `postgres`) loads and runs on ARM64: a sync to a loopback port
+# nobody listens on (offline: loopback is down or refuses) ends with sync's one line, exit 6.
+step "sync (PostgreSQL client loads): unreachable server, exit 6" 6 \
+  "^piwardrive: Cannot reach PostgreSQL at 127\\.0\\.0\\.1:9: " -- \
+  on_arm --db "$DB" sync --to postgres://pi@127.0.0.1:9/drives
+
 # ---------------------------------------------------------------------------------------------
 # 4. Size and cold-start times: a new process with an empty DENO_DIR every run.
 

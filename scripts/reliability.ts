@@ -11,6 +11,7 @@ import { corruption } from "./reliability/corruption.ts";
 import type { ScenarioResult } from "./reliability/harness.ts";
 import { fuzzParsers } from "./reliability/fuzz.ts";
 import { operatorActions } from "./reliability/operator.ts";
+import { syncPowerCut } from "./reliability/sync_kill.ts";
 
 /** The parser fuzzer as a scenario: a trial is a case, a failure an exception or a value out of range. */
 function fuzz(casesPerParser: number): Promise<ScenarioResult> {
@@ -43,6 +44,7 @@ export const SCENARIOS: Record<
   "corruption": { full: () => corruption(60), quick: () => corruption(3) },
   "fuzz": { full: () => fuzz(100_000), quick: () => fuzz(300) },
   "operator": { full: () => operatorActions(5000), quick: () => operatorActions(100) },
+  "sync-kill": { full: () => syncPowerCut(20), quick: () => syncPowerCut(2) },
 };
 
 if (import.meta.main) {

@@ -11,6 +11,13 @@ export const ExitCode = {
   verificationFailed: 3,
   schemaNewer: 4,
   offline: 5,
+  // 5 is kept for upload. Sync's failures, each its own code so a script can tell them apart:
+  /** The central server cannot be reached (refused, timed out, no route, not permitted). */
+  syncUnreachable: 6,
+  /** The central server refused the user or password, or TLS as sslmode asks for it. */
+  syncAuth: 7,
+  /** The central schema is older or newer than this binary, or its ledger does not match. */
+  syncSchema: 8,
 } as const;
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 

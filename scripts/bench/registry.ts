@@ -24,6 +24,7 @@ import { exportSection } from "./export.ts";
 import { ouiBackfillSection } from "./oui_backfill.ts";
 import { kismetImportSection } from "./kismet_import.ts";
 import { uploadSection } from "./upload.ts";
+import { syncSection } from "./sync.ts";
 
 export const SECTIONS: readonly Section[] = [
   rebuildSection,
@@ -35,4 +36,5 @@ export const SECTIONS: readonly Section[] = [
   ouiBackfillSection,
   kismetImportSection,
   uploadSection,
+  syncSection,
 ];

@@ -104,6 +104,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
       io.out(`pages          ${s.pageCount} × ${s.pageSize} bytes, ${s.freelistCount} free`);
       io.out(`journal mode   ${s.journalMode}`);
       io.out(`schema version ${s.schemaVersion}`);
+      io.out(`device id      ${s.deviceId ?? "none yet (made by the first sync)"}`);
       for (const t of s.tables) {
         io.out(
           `  ${t.name.padEnd(26)} ${String(t.rows).padStart(10)} rows  indexes: ${

@@ -10,12 +10,15 @@
  */
 import { uploadHosts } from "../upload/hosts.ts";
 
+import { syncHosts } from "../sync/target.ts";
+
 /** The hosts (`host[:port]`) a network command needs, from its arguments and the environment. */
 export type HostsOf = (commandArgs: string[]) => string[];
 
 /** Network commands by name. A command absent here runs with no network at all. */
 export const NETWORK_COMMANDS: Record<string, HostsOf> = {
   upload: uploadHosts,
+  sync: syncHosts,
 };
 
 /** Global options that take a value, so that the command name can be found without commander. */

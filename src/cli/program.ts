@@ -12,6 +12,7 @@ import { serviceCommand } from "./service_command.ts";
 import { exportCommand } from "./export_command.ts";
 import { importCommand } from "./import_command.ts";
 import { uploadCommand } from "./upload_command.ts";
+import { syncCommand } from "./sync_command.ts";
 
 /** Parses `args` with commander, runs the command, and returns the exit code. */
 export async function runProgram(args: string[], io: Io): Promise<number> {
@@ -46,6 +47,7 @@ export async function runProgram(args: string[], io: Io): Promise<number> {
       importCommand(io, globals),
       serviceCommand(io, globals),
       uploadCommand(io, globals),
+      syncCommand(io, globals, exit),
     ]
   ) {
     program.addCommand(command);

@@ -149,3 +149,27 @@ export function unsetConfig(db: DatabaseSync, key: string): void {
     throw new PiwardriveError(`No configuration key "${key}"; see \`piwardrive config list\``);
   }
 }
+
+/** Configuration key of the Pi's device id (see {@link deviceId}). */
+export const DEVICE_ID_KEY = "device_id";
+
+/**
+ * This database's device id: a random UUID made the first time it is asked for with `create`
+ * (and kept: later calls return the same), or null when there is none and `create` is false.
+ * It names the Pi on a central server, which keys every row it sends by (device id, local id).
+ */
+export function deviceId(db: DatabaseSync, create: boolean): string | null {
+  const read = () =>
+    (db.prepare("SELECT value FROM configuration WHERE key = ?").get(DEVICE_ID_KEY) as
+      | { value: string }
+      | undefined)?.value ?? null;
+  const existing = read();
+  if (existing !== null || !create) return existing;
+  db.prepare(
+    `INSERT INTO configuration (key, value, type, description, updated_at)
+     VALUES (?, ?, 'string', 'made once by piwardrive sync; names this Pi on central servers',
+       strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+     ON CONFLICT (key) DO NOTHING`,
+  ).run(DEVICE_ID_KEY, crypto.randomUUID());
+  return read();
+}

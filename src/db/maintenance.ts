@@ -21,6 +21,7 @@ import {
 } from "./backup.ts";
 import { parentDir } from "../paths.ts";
 import { APP_QUERIES } from "./queries.ts";
+import { deviceId } from "./config.ts";
 import { readLedger } from "../migrate/ledger.ts";
 import { quoteName } from "../migrate/rebuild.ts";
 
@@ -58,6 +59,8 @@ export interface DatabaseStats {
   freelistCount: number;
   journalMode: string;
   schemaVersion: number;
+  /** The Pi's device id for sync (made by the first sync), or null before it. */
+  deviceId: string | null;
   tables: { name: string; rows: number; indexes: string[] }[];
 }
 
@@ -85,6 +88,7 @@ export function databaseStats(dbPath: string): DatabaseStats {
       freelistCount: Number(pragma("freelist_count")),
       journalMode: String(pragma("journal_mode")),
       schemaVersion: ledger.length === 0 ? 0 : ledger[ledger.length - 1].version,
+      deviceId: tables.some((t) => t.name === "configuration") ? deviceId(db, false) : null,
       tables,
     };
   } finally {

@@ -18,6 +18,7 @@ import m0010 from "../../migrations/0010_randomized_macs.sql" with { type: "text
 import m0011 from "../../migrations/0011_slow_queries.sql" with { type: "text" };
 import m0012 from "../../migrations/0012_import_sources.sql" with { type: "text" };
 import m0013 from "../../migrations/0013_uploads.sql" with { type: "text" };
+import m0014 from "../../migrations/0014_sync_state.sql" with { type: "text" };
 
 /** Embedded migration files, as `{ name, text }`. */
 export const embeddedMigrationFiles: readonly { name: string; text: string }[] = [
@@ -34,6 +35,7 @@ export const embeddedMigrationFiles: readonly { name: string; text: string }[] =
   { name: "0011_slow_queries.sql", text: m0011 },
   { name: "0012_import_sources.sql", text: m0012 },
   { name: "0013_uploads.sql", text: m0013 },
+  { name: "0014_sync_state.sql", text: m0014 },
 ];
 
 const parsed = new Map<boolean, Migration[]>();
