@@ -11,6 +11,7 @@ import { sampleDrive } from "../collect/sample.ts";
 import { serviceCommand } from "./service_command.ts";
 import { exportCommand } from "./export_command.ts";
 import { importCommand } from "./import_command.ts";
+import { reportCommand } from "./report_command.ts";
 
 /** Parses `args` with commander, runs the command, and returns the exit code. */
 export async function runProgram(args: string[], io: Io): Promise<number> {
@@ -43,6 +44,7 @@ export async function runProgram(args: string[], io: Io): Promise<number> {
       collectCommand(io, globals, sampleDrive),
       exportCommand(io, globals),
       importCommand(io, globals),
+      reportCommand(io, globals),
       serviceCommand(io, globals),
     ]
   ) {

@@ -1,0 +1,3 @@
+/** `piwardrive report` and `piwardrive serve`: a drive as pictures (map, charts, summary). */
+export { CLASSES, type PagePoint, type ReportFigures, ReportReader } from "./data.ts";
+export { contentSecurityPolicy, reportPage, scriptJson, TILE_URL } from "./html.ts";
