@@ -58,7 +58,7 @@
   }
 
   // ---- map ----
-  const map = L.map("map", { zoomControl: true, worldCopyJump: false });
+  const map = L.map("map", { zoomControl: true, maxZoom: 19 });
   L.control.scale().addTo(map);
   const legend = byId("pw-legend");
   CLASSES.forEach((c, i) => {
@@ -73,9 +73,11 @@
   function drawGrid() {
     grid.clearLayers();
     const b = map.getBounds();
-    const span = Math.max(b.getNorth() - b.getSouth(), 1e-6);
-    const step = Math.pow(10, Math.floor(Math.log10(span / 2)));
-    const digits = Math.max(0, -Math.floor(Math.log10(step)));
+    const span = Math.max(b.getNorth() - b.getSouth(), b.getEast() - b.getWest(), 1e-6);
+    let step = Math.pow(10, Math.floor(Math.log10(span / 2)));
+    // At most a dozen lines each way, so their labels do not run into each other.
+    while (span / step > 12) step *= 2;
+    const digits = Math.max(0, -Math.floor(Math.log10(step)) + 1);
     const style = { color: "#b8c4cf", weight: 1, interactive: false };
     for (let lat = Math.ceil(b.getSouth() / step) * step; lat <= b.getNorth(); lat += step) {
       grid.addLayer(L.polyline([[lat, b.getWest()], [lat, b.getEast()]], style));
@@ -152,22 +154,34 @@
     }
     let single = 0, clusters = 0, clustered = 0;
     const lastZoom = zoom >= map.getMaxZoom();
+    const single1 = (i, at) => {
+      const p = points[i];
+      const m = L.circleMarker(at, {
+        radius: 6,
+        color: "#fff",
+        weight: 1,
+        fillColor: COLORS[p[2]],
+        fillOpacity: 0.9,
+        className: "pw-marker",
+      });
+      // No auto-pan: a pan redraws the markers, and the one clicked would go with them.
+      m.bindPopup(() => popup(i), { autoPan: false });
+      markers.addLayer(m);
+      single++;
+    };
     for (const members of cells.values()) {
-      if (members.length === 1 || lastZoom && members.length <= 20) {
-        for (const i of members) {
-          const p = points[i];
-          const m = L.circleMarker([p[0], p[1]], {
-            radius: 6,
-            color: "#fff",
-            weight: 1,
-            fillColor: COLORS[p[2]],
-            fillOpacity: 0.9,
-            className: "pw-marker",
-          });
-          m.bindPopup(() => popup(i));
-          markers.addLayer(m);
-          single++;
-        }
+      if (members.length === 1) {
+        single1(members[0], [points[members[0]][0], points[members[0]][1]]);
+        continue;
+      }
+      if (lastZoom) {
+        // No zoom left to part them (networks of one place): spread on a circle around it.
+        const centre = map.project([points[members[0]][0], points[members[0]][1]], zoom);
+        const r = 10 + 3 * members.length;
+        members.forEach((i, k) => {
+          const a = (2 * Math.PI * k) / members.length;
+          single1(i, map.unproject(centre.add([r * Math.cos(a), r * Math.sin(a)]), zoom));
+        });
         continue;
       }
       let lat = 0, lon = 0;

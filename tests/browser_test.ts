@@ -1,0 +1,238 @@
+/**
+ * The report and the live view in a real browser (Debian's Chromium, headless, over the DevTools
+ * protocol): the DOM against the database's own counts, hostile names shown as text and never
+ * run, no request to anything. Screenshots go to test-output/ for a person to look at. Without
+ * Chromium the tests skip with a message outside CI and fail under CI=true.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { Browser, chromiumMissing } from "./helpers/browser.ts";
+import { cli, tempDir } from "./helpers/cli.ts";
+
+const missing = chromiumMissing();
+const HOSTILE = JSON.parse(
+  Deno.readTextFileSync(new URL("./fixtures/export/hostile_names.json", import.meta.url)),
+) as string[];
+/** Names that would run script if the page ever parsed data as markup: each sets a global. */
+const SCRIPTED = [
+  `<img src=x onerror="window.__pwned='img'">`,
+  `</script><script>window.__pwned='script'</script>`,
+  `"><svg onload="window.__pwned='svg'">`,
+  `<iframe srcdoc="<script>parent.__pwned='iframe'</script>">`,
+  "\u2028line\u2029separators",
+];
+
+/** Positioned rows the report must show: what ExportSource keeps (a fix, not (0,0)). */
+const POSITIONED =
+  "gps_lat IS NOT NULL AND gps_lon IS NOT NULL AND NOT (gps_lat = 0 AND gps_lon = 0)";
+
+function counts(path: string, sql: string): Record<string, number> {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const rows = db.prepare(sql).all() as { k: unknown; n: number }[];
+    return Object.fromEntries(rows.map((r) => [String(r.k), r.n]));
+  } finally {
+    db.close();
+  }
+}
+
+/** What the page drew: single markers, clusters, and the networks inside the clusters. */
+const MAP_STATE = `(() => {
+  const clusters = [...document.querySelectorAll(".pw-cluster [data-count]")];
+  return {
+    markers: document.querySelectorAll("path.pw-marker").length,
+    clusters: clusters.length,
+    clustered: clusters.reduce((s, e) => s + Number(e.dataset.count), 0),
+  };
+})()`;
+
+/** The bars of one chart as { label: count }. */
+const bars = (id: string) =>
+  `Object.fromEntries([...document.querySelectorAll("#chart-${id} rect.pw-bar")].map((r) => [r.dataset.label, Number(r.dataset.count)]))`;
+
+async function report(db: string, out: string, ...args: string[]): Promise<void> {
+  const r = await cli("--db", db, "report", "-o", out, ...args);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+Deno.test({
+  name:
+    "the report of the sample drive, offline in Chromium: map, charts and summary equal the database",
+  ignore: missing !== null,
+  async fn() {
+    using dir = tempDir();
+    const db = `${dir.path}/drive.db`;
+    const demo = await cli("--db", db, "collect", "--demo", "--quiet");
+    assert.equal(demo.code, 0, demo.stderr);
+    const html = `${dir.path}/drive.html`;
+    await report(db, html);
+    const browser = await Browser.launch({ offline: true, height: 1000 });
+    try {
+      const url = `file://${html}`;
+      await browser.goto(url);
+      await browser.waitFor("document.body.dataset.ready === '1'");
+      const positioned = counts(
+        db,
+        `SELECT 'all' AS k, (SELECT count(*) FROM wifi_networks WHERE ${POSITIONED}) +
+           (SELECT count(*) FROM bluetooth_devices WHERE ${POSITIONED}) AS n`,
+      ).all;
+      const state = await browser.evaluate<Record<string, number>>(MAP_STATE);
+      assert.ok(state.clusters > 0, "a drive this dense is clustered at the first view");
+      assert.equal(state.markers + state.clustered, positioned, JSON.stringify(state));
+
+      // Charts: each bar is the database's own count.
+      const enc = counts(
+        db,
+        `SELECT coalesce(encryption_type, 'Unknown') AS k, count(*) AS n FROM wifi_networks
+           WHERE ${POSITIONED} GROUP BY 1`,
+      );
+      enc.Bluetooth = counts(
+        db,
+        `SELECT 'b' AS k, count(*) AS n FROM bluetooth_devices WHERE ${POSITIONED}`,
+      ).b;
+      assert.deepEqual(await browser.evaluate(bars("encryption")), enc);
+      assert.deepEqual(
+        await browser.evaluate(bars("channels-24GHz")),
+        counts(
+          db,
+          `SELECT channel AS k, count(*) AS n FROM wifi_networks
+             WHERE ${POSITIONED} AND frequency BETWEEN 2400 AND 2499 GROUP BY 1`,
+        ),
+      );
+      assert.deepEqual(
+        await browser.evaluate(bars("channels-5GHz")),
+        counts(
+          db,
+          `SELECT channel AS k, count(*) AS n FROM wifi_networks
+             WHERE ${POSITIONED} AND frequency BETWEEN 5150 AND 5924 GROUP BY 1`,
+        ),
+      );
+      const perMinute = await browser.evaluate<Record<string, number>>(bars("new-per-minute"));
+      assert.deepEqual(
+        perMinute,
+        counts(
+          db,
+          `SELECT substr(first_seen, 12, 5) AS k, count(*) AS n FROM wifi_networks
+             WHERE ${POSITIONED} GROUP BY 1`,
+        ),
+      );
+      const summary = await browser.evaluate<Record<string, string>>(
+        `Object.fromEntries([...document.querySelectorAll("#pw-summary-list div")].map((d) => [d.firstChild.textContent, d.lastChild.textContent]))`,
+      );
+      assert.equal(
+        Number(summary.Networks),
+        counts(db, `SELECT 'n' AS k, count(*) AS n FROM wifi_networks WHERE ${POSITIONED}`).n,
+      );
+      assert.equal(summary.Duration, "3 min 15 s");
+      await browser.screenshot("report-sample-drive");
+
+      // A click on a cluster zooms in; down to single markers, whose popup names the network.
+      for (
+        let i = 0;
+        i < 8 &&
+        (await browser.evaluate<number>(`document.querySelectorAll("path.pw-marker").length`)) ===
+          0;
+        i++
+      ) {
+        await browser.evaluate(`document.querySelector(".pw-cluster").click()`);
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      await browser.evaluate(
+        `document.querySelector("path.pw-marker").dispatchEvent(new MouseEvent("click", { bubbles: true }))`,
+      );
+      await browser.waitFor(`document.querySelector(".leaflet-popup-content .pw-popup")`);
+      const popup = await browser.evaluate<string>(
+        `document.querySelector(".leaflet-popup-content").textContent`,
+      );
+      const ids = Object.keys(
+        counts(
+          db,
+          "SELECT bssid AS k, 1 AS n FROM wifi_networks UNION ALL SELECT address, 1 FROM bluetooth_devices",
+        ),
+      );
+      assert.ok(ids.some((id) => popup.includes(id)), popup);
+      assert.match(popup, /First seen.*Last seen/s);
+      await browser.screenshot("report-sample-drive-popup");
+
+      assert.deepEqual(browser.requests, [url], "the page requests nothing but itself");
+      assert.deepEqual(browser.errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "hostile names in the report are shown as text: no script from data runs, no request is made",
+  ignore: missing !== null,
+  async fn() {
+    using dir = tempDir();
+    const db = `${dir.path}/hostile.db`;
+    const migrated = await cli("--db", db, "migrate");
+    assert.equal(migrated.code, 0, migrated.stderr);
+    const names = [...HOSTILE, ...SCRIPTED];
+    const w = new DatabaseSync(db);
+    const net = w.prepare(
+      `INSERT INTO wifi_networks (bssid, ssid, frequency, channel, signal_strength, encryption,
+         vendor, first_seen, last_seen, gps_lat, gps_lon) VALUES (?, ?, 2412, 1, -60, ?, ?, ?, ?, ?, ?)`,
+    );
+    const dev = w.prepare(
+      `INSERT INTO bluetooth_devices (address, name, device_type, manufacturer, first_seen,
+         last_seen, gps_lat, gps_lon) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    names.forEach((name, i) => {
+      const hex = i.toString(16).padStart(2, "0");
+      const t = `2024-06-01T10:${String(i).padStart(2, "0")}:00.000Z`;
+      // A grid 0.03° apart (87 px or more at the first view): every point its own marker.
+      const at = (k: number) => [52 + Math.floor(k / 6) * 0.03, 0.1 + (k % 6) * 0.03];
+      net.run(`02:00:00:00:00:${hex}`, name, name, name, t, t, ...at(2 * i));
+      dev.run(`AA:BB:CC:00:00:${hex}`, name, name, name, t, t, ...at(2 * i + 1));
+    });
+    w.close();
+    const html = `${dir.path}/hostile.html`;
+    await report(db, html, "--title", SCRIPTED[0]);
+    const browser = await Browser.launch({ offline: true, width: 1400, height: 1400 });
+    try {
+      const url = `file://${html}`;
+      await browser.goto(url);
+      await browser.waitFor("document.body.dataset.ready === '1'");
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await browser.evaluate("typeof window.__pwned"), "undefined");
+      assert.equal(
+        await browser.evaluate(
+          "document.querySelectorAll('img, iframe, script:not([type])').length",
+        ),
+        2,
+        "only the page's two scripts",
+      );
+      assert.equal(await browser.evaluate("document.title"), SCRIPTED[0]);
+      const state = await browser.evaluate<Record<string, number>>(MAP_STATE);
+      assert.equal(state.markers + state.clustered, names.length * 2);
+      // Every popup's title is a name exactly as stored.
+      const titles = await browser.evaluate<string[]>(`(async () => {
+        const out = [];
+        for (const m of document.querySelectorAll("path.pw-marker")) {
+          m.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+          await new Promise((r) => setTimeout(r, 20));
+          const t = document.querySelector(".leaflet-popup-content strong");
+          if (t) out.push(t.textContent);
+        }
+        return out;
+      })()`);
+      assert.equal(titles.length, names.length * 2, "a popup for every network and device");
+      for (const t of titles) assert.ok(names.includes(t), JSON.stringify(t));
+      for (const s of SCRIPTED) assert.ok(titles.includes(s), `${JSON.stringify(s)} shown as text`);
+      const vendors = await browser.evaluate<Record<string, number>>(bars("vendors"));
+      assert.ok(
+        SCRIPTED.slice(0, 3).every((s) => vendors[s] === 1 || Object.keys(vendors).length === 10),
+      );
+      await browser.screenshot("report-hostile-names");
+      assert.equal(await browser.evaluate("typeof window.__pwned"), "undefined");
+      assert.deepEqual(browser.requests, [url]);
+      assert.deepEqual(browser.errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+});
