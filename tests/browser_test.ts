@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Browser, chromiumMissing } from "./helpers/browser.ts";
-import { cli, tempDir } from "./helpers/cli.ts";
+import { cli, spawnCli, tempDir } from "./helpers/cli.ts";
+import { writeReplay } from "./helpers/replay.ts";
 
 const missing = chromiumMissing();
 const HOSTILE = JSON.parse(
@@ -233,6 +234,153 @@ Deno.test({
       assert.deepEqual(browser.errors, []);
     } finally {
       await browser.close();
+    }
+  },
+});
+
+/** A free loopback port (taken and given back). */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = l.addr as Deno.NetAddr;
+  l.close();
+  return port;
+}
+
+/** Reads a child's stderr into `into` until `pattern` is seen (the rest keeps being read). */
+async function waitForLine(
+  stream: ReadableStream<Uint8Array>,
+  into: string[],
+  pattern: RegExp,
+): Promise<void> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const seen = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      into.push(value);
+    }
+  })();
+  const end = Date.now() + 30_000;
+  while (!pattern.test(into.join(""))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}: ${into.join("")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  void seen;
+}
+
+Deno.test({
+  name:
+    "serve beside collect --replay: the page's counters grow tick by tick, and both end cleanly",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    using dir = tempDir();
+    const db = `${dir.path}/live.db`;
+    const migrated = await cli("--db", db, "migrate");
+    assert.equal(migrated.code, 0, migrated.stderr);
+    writeReplay(`${dir.path}/replay`, 8);
+    const port = freePort();
+    const serve = spawnCli([
+      "--db",
+      db,
+      "serve",
+      "--listen",
+      `127.0.0.1:${port}`,
+      "--interval",
+      "0.25",
+    ]);
+    const serveErr: string[] = [];
+    await waitForLine(serve.stderr, serveErr, /serving .* on http:\/\/127\.0\.0\.1:\d+\//);
+    const browser = await Browser.launch({ offline: true });
+    let collect: Deno.ChildProcess | null = null;
+    try {
+      const url = `http://127.0.0.1:${port}/`;
+      await browser.goto(url);
+      await browser.waitFor("document.body.dataset.ready === '1'");
+      await browser.waitFor("document.getElementById('pw-counters').dataset.updates >= 1");
+      collect = spawnCli([
+        "--db",
+        db,
+        "collect",
+        "--replay",
+        `${dir.path}/replay`,
+        "--interval",
+        "1s",
+      ]);
+      const seen: number[] = [];
+      const collectDone = collect.output();
+      let done = false;
+      collectDone.then(() => done = true);
+      while (!done) {
+        const n = Number(
+          await browser.evaluate<string>(
+            "document.getElementById('pw-counters').dataset.sightings ?? '0'",
+          ),
+        );
+        if (seen.at(-1) !== n) seen.push(n);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const out = await collectDone;
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      // Eight ticks of the same capture: the sightings count rises at least five times.
+      assert.ok(seen.length >= 6, `sightings seen by the page: ${seen.join(" ")}`);
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], seen.join(" "));
+      // After the last push the page holds the database's own counts.
+      const total = (sql: string) => counts(db, `SELECT 'n' AS k, (${sql}) AS n`).n;
+      const want = {
+        networks: total("SELECT count(*) FROM wifi_networks"),
+        devices: total("SELECT count(*) FROM bluetooth_devices"),
+        sightings: total("SELECT count(*) FROM wifi_sightings"),
+        gpsReports: total("SELECT count(*) FROM gps_track"),
+      };
+      await browser.waitFor(
+        `document.getElementById('pw-counters').dataset.gpsReports === '${want.gpsReports}' &&
+         document.getElementById('pw-counters').dataset.sightings === '${want.sightings}'`,
+      );
+      const got = await browser.evaluate<Record<string, string>>(
+        "({ ...document.getElementById('pw-counters').dataset })",
+      );
+      assert.deepEqual(
+        {
+          networks: Number(got.networks),
+          devices: Number(got.devices),
+          sightings: Number(got.sightings),
+          gpsReports: Number(got.gpsReports),
+        },
+        want,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const state = await browser.evaluate<Record<string, number>>(MAP_STATE);
+      assert.equal(
+        state.markers + state.clustered,
+        total(
+          `SELECT (SELECT count(*) FROM wifi_networks WHERE ${POSITIONED}) +
+             (SELECT count(*) FROM bluetooth_devices WHERE ${POSITIONED})`,
+        ),
+      );
+      const lastTick = await browser.evaluate<number>(
+        "document.querySelectorAll('#pw-last-tick li').length",
+      );
+      assert.equal(
+        lastTick,
+        total(
+          "SELECT count(*) FROM wifi_sightings WHERE seen_at = (SELECT max(seen_at) FROM wifi_sightings)",
+        ),
+      );
+      assert.match(
+        await browser.evaluate<string>("document.getElementById('pw-fix').textContent"),
+        /^GPS: (3D|2D) fix/,
+      );
+      await browser.screenshot("serve-after-collect");
+      assert.ok(browser.requests.every((u) => u.startsWith(url)), browser.requests.join(" "));
+      assert.deepEqual(browser.errors, []);
+    } finally {
+      await browser.close();
+      serve.kill("SIGTERM");
+      const status = await serve.status;
+      assert.equal(status.code, 0, serveErr.join(""));
+      assert.match(serveErr.join(""), /serve stopped\n$/);
     }
   },
 });

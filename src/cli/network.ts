@@ -8,12 +8,15 @@
  * Deno cannot narrow a granted permission in place (revoking one host of a global grant changes
  * nothing); a worker's permissions can be any subset of its parent's, hence the worker.
  */
+import { serveHosts } from "./serve_listen.ts";
 
 /** The hosts (`host[:port]`) a network command needs, from its arguments and the environment. */
 export type HostsOf = (commandArgs: string[]) => string[];
 
 /** Network commands by name. A command absent here runs with no network at all. */
-export const NETWORK_COMMANDS: Record<string, HostsOf> = {};
+export const NETWORK_COMMANDS: Record<string, HostsOf> = {
+  serve: serveHosts,
+};
 
 /** Global options that take a value, so that the command name can be found without commander. */
 const GLOBAL_WITH_VALUE = new Set(["--db", "--migrations-dir"]);

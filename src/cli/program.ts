@@ -12,6 +12,7 @@ import { serviceCommand } from "./service_command.ts";
 import { exportCommand } from "./export_command.ts";
 import { importCommand } from "./import_command.ts";
 import { reportCommand } from "./report_command.ts";
+import { serveCommand } from "./serve_command.ts";
 
 /** Parses `args` with commander, runs the command, and returns the exit code. */
 export async function runProgram(args: string[], io: Io): Promise<number> {
@@ -45,6 +46,7 @@ export async function runProgram(args: string[], io: Io): Promise<number> {
       exportCommand(io, globals),
       importCommand(io, globals),
       reportCommand(io, globals),
+      serveCommand(io, globals),
       serviceCommand(io, globals),
     ]
   ) {

@@ -351,6 +351,38 @@
     lineChart("health", "Health: CPU temperature, memory, disk", f.health);
   }
 
+  /** The charts of the points the live page holds (the channel charts need the report). */
+  function liveFigures() {
+    const bump = (m, k) => m.set(k, (m.get(k) || 0) + 1);
+    const enc = new Map(), minutes = new Map(), bt = new Map(), vendors = new Map();
+    const edges = [-100, -90, -80, -70, -60, -50, -40, -30];
+    const signal = edges.map(() => 0);
+    for (const p of points) {
+      bump(enc, CLASSES[p[2]]);
+      if (p[2] === 6) {
+        bump(bt, p[10] ?? "unknown");
+        continue;
+      }
+      if (p[5] !== null) bump(vendors, p[5]);
+      if (p[8] !== null) bump(minutes, p[8].slice(0, 16));
+      if (p[7] !== null) {
+        let bin = 0;
+        while (bin + 1 < edges.length && p[7] >= edges[bin + 1]) bin++;
+        signal[bin]++;
+      }
+    }
+    const top = (m) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    return {
+      channels: { "2.4 GHz": [], "5 GHz": [], "6 GHz": [] },
+      encryption: CLASSES.map((c) => [c, enc.get(c) || 0]).filter((b) => b[1] > 0),
+      signal: edges.map((e, i) => [`${e}`, signal[i]]),
+      newPerMinute: [...minutes].sort().map(([k, v]) => [k.slice(11), v]),
+      bluetoothClasses: top(bt),
+      vendors: top(vendors).slice(0, 10),
+      health: [],
+    };
+  }
+
   // ---- live view (serve) ----
   function live(events) {
     byId("pw-live").hidden = false;
@@ -391,12 +423,12 @@
         );
         byId("pw-last-tick").dataset.time = t.lastTick.time;
       }
+      if (t.points.length > 0) showCharts(liveFigures());
       if (!fitted && (points.length > 0 || segments.length > 0)) {
         fitted = true;
         fitAll();
       } else if (t.points.length > 0) redraw();
     });
-    source.addEventListener("figures", (event) => showCharts(JSON.parse(event.data)));
   }
 
   showSummary(figures.summary);

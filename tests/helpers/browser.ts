@@ -68,7 +68,7 @@ export class Browser {
         "--remote-debugging-address=127.0.0.1",
         "--remote-debugging-port=0",
         `--user-data-dir=${profile}`,
-        ...(options.offline ? ["--host-resolver-rules=MAP * ~NOTFOUND"] : []),
+        ...(options.offline ? ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"] : []),
         "about:blank",
       ],
       stdin: "null",
