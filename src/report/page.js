@@ -331,7 +331,7 @@
 
   function showCharts(f) {
     byId("pw-charts").querySelectorAll("figure").forEach((e) => e.remove());
-    for (const band of ["2.4 GHz", "5 GHz", "6 GHz"]) {
+    for (const band of f.channels === null ? [] : ["2.4 GHz", "5 GHz", "6 GHz"]) {
       barChart(
         `channels-${band.replace(/\W/g, "")}`,
         `Networks per channel, ${band}`,
@@ -351,7 +351,7 @@
     lineChart("health", "Health: CPU temperature, memory, disk", f.health);
   }
 
-  /** The charts of the points the live page holds (the channel charts need the report). */
+  /** The charts of the points the live page holds (a point carries no band: no channel charts). */
   function liveFigures() {
     const bump = (m, k) => m.set(k, (m.get(k) || 0) + 1);
     const enc = new Map(), minutes = new Map(), bt = new Map(), vendors = new Map();
@@ -373,7 +373,7 @@
     }
     const top = (m) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     return {
-      channels: { "2.4 GHz": [], "5 GHz": [], "6 GHz": [] },
+      channels: null,
       encryption: CLASSES.map((c) => [c, enc.get(c) || 0]).filter((b) => b[1] > 0),
       signal: edges.map((e, i) => [`${e}`, signal[i]]),
       newPerMinute: [...minutes].sort().map(([k, v]) => [k.slice(11), v]),

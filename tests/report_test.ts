@@ -1,0 +1,195 @@
+/**
+ * `report` and `serve` without a browser: the safe output writer, privacy zones, data that
+ * cannot close its script element, the token rules of `serve` and its network permission.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { networkHosts } from "../src/cli/network.ts";
+import { cli, spawnCli, tempDir } from "./helpers/cli.ts";
+
+async function sampleDb(dir: string): Promise<string> {
+  const db = `${dir}/drive.db`;
+  const r = await cli("--db", db, "collect", "--demo", "--quiet");
+  assert.equal(r.code, 0, r.stderr);
+  return db;
+}
+
+/** The JSON of one `<script type="application/json" id=…>` of a page. */
+function embedded(html: string, id: string): unknown {
+  const m = new RegExp(`<script type="application/json" id="${id}">(.*?)</script>`, "s").exec(
+    html,
+  );
+  assert.ok(m, id);
+  return JSON.parse(m[1]);
+}
+
+Deno.test("report refuses an existing file without --force and replaces it with it", async () => {
+  using dir = tempDir();
+  const db = await sampleDb(dir.path);
+  const out = `${dir.path}/drive.html`;
+  Deno.writeTextFileSync(out, "keep me");
+  const refused = await cli("--db", db, "report", "-o", out);
+  assert.equal(refused.code, 1);
+  assert.equal(
+    refused.stderr,
+    `piwardrive: Output file "${out}" exists: use --force to replace it\n`,
+  );
+  assert.equal(Deno.readTextFileSync(out), "keep me");
+  const forced = await cli("--db", db, "report", "-o", out, "--force");
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(
+    forced.stderr,
+    /^report of 119 networks and 25 Bluetooth devices written to ".*drive\.html" \(\d+ bytes in \d+ ms\); 1 without position, 0 inside exclusion zones\n$/,
+  );
+  const html = Deno.readTextFileSync(out);
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.match(
+    html,
+    /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;sha256-/,
+  );
+  // Nothing loaded from elsewhere: no external script, style sheet, image or frame.
+  assert.doesNotMatch(html, /<script [^>]*src=|<link |<img |<iframe /);
+});
+
+Deno.test("report --exclude leaves out every network, device and track point in the zone", async () => {
+  using dir = tempDir();
+  const db = await sampleDb(dir.path);
+  const read = new DatabaseSync(db, { readOnly: true });
+  const centre = read.prepare(
+    "SELECT gps_lat AS lat, gps_lon AS lon FROM wifi_networks WHERE gps_lat IS NOT NULL LIMIT 1",
+  ).get() as { lat: number; lon: number };
+  read.close();
+  const all = `${dir.path}/all.html`;
+  const zoned = `${dir.path}/zoned.html`;
+  assert.equal((await cli("--db", db, "report", "-o", all)).code, 0);
+  const r = await cli(
+    "--db",
+    db,
+    "report",
+    "-o",
+    zoned,
+    "--exclude",
+    `${centre.lat},${centre.lon},150`,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const before = embedded(Deno.readTextFileSync(all), "pw-points") as number[][];
+  const after = embedded(Deno.readTextFileSync(zoned), "pw-points") as number[][];
+  const near = (p: number[]) => {
+    const dLat = (p[0] - centre.lat) * 111_195;
+    const dLon = (p[1] - centre.lon) * 111_195 * Math.cos(centre.lat * Math.PI / 180);
+    return Math.hypot(dLat, dLon) <= 150;
+  };
+  const inside = before.filter(near).length;
+  assert.ok(inside > 0);
+  assert.equal(after.length, before.length - inside);
+  assert.equal(after.filter(near).length, 0);
+  const track = embedded(Deno.readTextFileSync(zoned), "pw-track") as number[][];
+  assert.equal(track.filter(near).length, 0);
+  assert.match(r.stderr, new RegExp(`; 1 without position, ${inside} inside exclusion zones\n$`));
+});
+
+Deno.test("a name cannot close the data's script element: < is escaped, the JSON reads back", async () => {
+  using dir = tempDir();
+  const db = `${dir.path}/x.db`;
+  assert.equal((await cli("--db", db, "migrate")).code, 0);
+  const name = "</script><script>alert(1)</script><!--";
+  const w = new DatabaseSync(db);
+  w.prepare(
+    "INSERT INTO wifi_networks (bssid, ssid, gps_lat, gps_lon) VALUES ('02:00:00:00:00:01', ?, 52, 0.1)",
+  ).run(name);
+  w.close();
+  const out = `${dir.path}/x.html`;
+  assert.equal((await cli("--db", db, "report", "-o", out)).code, 0);
+  const html = Deno.readTextFileSync(out);
+  assert.equal(html.split("</script>").length - 1, 6, "the page's own six script elements only");
+  assert.equal((embedded(html, "pw-points") as unknown[][])[0][3], name);
+});
+
+Deno.test("serve: any address but loopback needs a token file of mode 0600, else exit 2", async () => {
+  using dir = tempDir();
+  const db = `${dir.path}/x.db`;
+  assert.equal((await cli("--db", db, "migrate")).code, 0);
+  const open = await cli("--db", db, "serve", "--listen", "0.0.0.0:8080");
+  assert.equal(open.code, 2);
+  assert.equal(
+    open.stderr,
+    "piwardrive: Listening on 0.0.0.0:8080 needs --token-file FILE: only loopback is served without a token\n",
+  );
+  const file = `${dir.path}/token`;
+  Deno.writeTextFileSync(file, "s3cret-s3cret-s3cret\n", { mode: 0o644 });
+  Deno.chmodSync(file, 0o644);
+  const loose = await cli("--db", db, "serve", "--listen", "0.0.0.0:8080", "--token-file", file);
+  assert.equal(loose.code, 2);
+  assert.equal(
+    loose.stderr,
+    `piwardrive: Token file "${file}" has mode 0644: make it readable by its owner only (chmod 600)\n`,
+  );
+  const bad = await cli("--db", db, "serve", "--listen", "8080");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^piwardrive: Invalid --listen "8080": give HOST:PORT/);
+});
+
+Deno.test("serve's network permission names its listen address only", () => {
+  assert.deepEqual(networkHosts(["serve"]), ["127.0.0.1:8080"]);
+  assert.deepEqual(networkHosts(["--db", "x.db", "serve", "--listen", "0.0.0.0:8080"]), [
+    "0.0.0.0:8080",
+  ]);
+  assert.deepEqual(networkHosts(["serve", "--listen=127.0.0.1:9000"]), ["127.0.0.1:9000"]);
+  assert.equal(networkHosts(["report"]), null);
+});
+
+Deno.test("serve with a token: 401 without it or with a wrong one, the page with it; never printed", async () => {
+  using dir = tempDir();
+  const db = `${dir.path}/x.db`;
+  assert.equal((await cli("--db", db, "migrate")).code, 0);
+  const token = "correct-horse-battery-staple";
+  const file = `${dir.path}/token`;
+  Deno.writeTextFileSync(file, `${token}\n`);
+  Deno.chmodSync(file, 0o600);
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const serve = spawnCli([
+    "--db",
+    db,
+    "serve",
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--token-file",
+    file,
+  ]);
+  try {
+    const base = `http://127.0.0.1:${port}/`;
+    let first: Response | null = null;
+    for (let i = 0; i < 100 && first === null; i++) {
+      first = await fetch(base).catch(() => null);
+      if (first === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(first?.status, 401);
+    await first?.body?.cancel();
+    const wrong = await fetch(`${base}?token=${token}x`);
+    assert.equal(wrong.status, 401);
+    await wrong.body?.cancel();
+    const page = await fetch(`${base}?token=${token}`);
+    assert.equal(page.status, 200);
+    assert.match(
+      page.headers.get("content-security-policy")!,
+      /^default-src 'none'; script-src 'sha256-/,
+    );
+    assert.match(await page.text(), /<title>piwardrive live<\/title>/);
+    const bearer = await fetch(`${base}events`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(bearer.headers.get("content-type"), "text/event-stream");
+    const reader = bearer.body!.pipeThrough(new TextDecoderStream()).getReader();
+    assert.match((await reader.read()).value!, /^event: tick\ndata: \{"counters":\{"networks":0,/);
+    await reader.cancel();
+    const post = await fetch(`${base}?token=${token}`, { method: "POST" });
+    assert.equal(post.status, 405);
+    await post.body?.cancel();
+  } finally {
+    serve.kill("SIGTERM");
+    const out = await serve.output();
+    assert.equal(out.code, 0);
+    const printed = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+    assert.ok(!printed.includes(token), printed);
+  }
+});
