@@ -23,6 +23,7 @@ import { collectRssSection } from "./collect_rss.ts";
 import { exportSection } from "./export.ts";
 import { ouiBackfillSection } from "./oui_backfill.ts";
 import { kismetImportSection } from "./kismet_import.ts";
+import { reportSection, serveSection } from "./report.ts";
 
 export const SECTIONS: readonly Section[] = [
   rebuildSection,
@@ -33,4 +34,6 @@ export const SECTIONS: readonly Section[] = [
   exportSection,
   ouiBackfillSection,
   kismetImportSection,
+  reportSection,
+  serveSection,
 ];
