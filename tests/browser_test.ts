@@ -216,7 +216,8 @@ Deno.test({
         for (const m of document.querySelectorAll("path.pw-marker")) {
           m.dispatchEvent(new MouseEvent("click", { bubbles: true }));
           await new Promise((r) => setTimeout(r, 20));
-          const t = document.querySelector(".leaflet-popup-content strong");
+          // The newest popup: the one closed a moment ago may still be fading out before it.
+          const t = [...document.querySelectorAll(".leaflet-popup-content strong")].at(-1);
           if (t) out.push(t.textContent);
         }
         return out;
@@ -232,6 +233,18 @@ Deno.test({
       assert.equal(await browser.evaluate("typeof window.__pwned"), "undefined");
       assert.deepEqual(browser.requests, [url]);
       assert.deepEqual(browser.errors, []);
+      // And were markup ever injected, the CSP would stop its handler: an inline handler added
+      // now is refused (a violation is reported) and does not run.
+      const violation = await browser.evaluate<string>(`new Promise((resolve) => {
+        document.addEventListener("securitypolicyviolation", (e) => resolve(e.violatedDirective));
+        const img = document.createElement("img");
+        img.setAttribute("onerror", "window.__pwned = 'csp'");
+        img.src = "data:,not-an-image";
+        document.body.append(img);
+        setTimeout(() => resolve("none"), 2000);
+      })`);
+      assert.match(violation, /^script-src/);
+      assert.equal(await browser.evaluate("typeof window.__pwned"), "undefined");
     } finally {
       await browser.close();
     }

@@ -156,7 +156,16 @@ export class Browser {
       // Already gone.
     }
     await this.#process.status;
-    Deno.removeSync(this.#profile, { recursive: true });
+    // Its helper processes may write into the profile a moment after the browser is gone.
+    for (let attempt = 0;; attempt++) {
+      try {
+        Deno.removeSync(this.#profile, { recursive: true });
+        return;
+      } catch (error) {
+        if (attempt >= 50) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   #onLoad: () => void = () => {};
