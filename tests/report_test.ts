@@ -193,3 +193,43 @@ Deno.test("serve with a token: 401 without it or with a wrong one, the page with
     assert.ok(!printed.includes(token), printed);
   }
 });
+
+Deno.test("report --since/--until keep the networks seen in the window, as export does", async () => {
+  using dir = tempDir();
+  const db = await sampleDb(dir.path);
+  const out = (name: string) => `${dir.path}/${name}.html`;
+  // The sample drive runs 10:00:04 to 10:03:19 (recorded time).
+  const late = await cli("--db", db, "report", "-o", out("late"), "--since", "2026-11-01T10:03:00");
+  assert.equal(late.code, 0, late.stderr);
+  const read = new DatabaseSync(db, { readOnly: true });
+  const expected = read.prepare(
+    `SELECT count(*) AS n FROM wifi_networks WHERE last_seen >= '2026-11-01T10:03:00.000Z'
+       AND gps_lat IS NOT NULL AND NOT (gps_lat = 0 AND gps_lon = 0)`,
+  ).get() as { n: number };
+  read.close();
+  const points = embedded(Deno.readTextFileSync(out("late")), "pw-points") as unknown[][];
+  assert.equal(points.filter((p) => p[2] !== 6).length, expected.n);
+  assert.ok(expected.n > 0 && expected.n < 119);
+  const figures = embedded(Deno.readTextFileSync(out("late")), "pw-figures") as {
+    summary: { from: string; networks: number };
+  };
+  assert.equal(figures.summary.from, "2026-11-01T10:03:00.000Z");
+  assert.equal(figures.summary.networks, expected.n);
+  const none = await cli("--db", db, "report", "-o", out("none"), "--until", "2026-11-01T09:00:00");
+  assert.equal(none.code, 0, none.stderr);
+  assert.deepEqual(embedded(Deno.readTextFileSync(out("none")), "pw-points"), []);
+  const backwards = await cli(
+    "--db",
+    db,
+    "report",
+    "--since",
+    "2026-11-02",
+    "--until",
+    "2026-11-01",
+  );
+  assert.equal(backwards.code, 2);
+  assert.match(
+    backwards.stderr,
+    /^piwardrive: --since .* is not before --until .*: nothing to show\n$/,
+  );
+});
