@@ -153,6 +153,7 @@ Deno.test({
       );
       assert.ok(ids.some((id) => popup.includes(id)), popup);
       assert.match(popup, /First seen.*Last seen/s);
+      await new Promise((r) => setTimeout(r, 400)); // the popup's fade-in
       await browser.screenshot("report-sample-drive-popup");
 
       assert.deepEqual(browser.requests, [url], "the page requests nothing but itself");

@@ -243,7 +243,8 @@
     const W = 400, H = 170, left = 34, bottom = opts.rotate ? 70 : 24, top = 8;
     const s = svg("svg", { viewBox: `0 0 ${W} ${H + bottom}`, width: "100%", role: "img" });
     const max = Math.max(1, ...bars.map((b) => b[1]));
-    const bw = bars.length > 0 ? (W - left - 4) / bars.length : 0;
+    // Slanted labels run right of their bar: room for the last one.
+    const bw = bars.length > 0 ? (W - left - (opts.rotate ? 50 : 4)) / bars.length : 0;
     s.append(
       svg("line", { x1: left, y1: top + H - top, x2: W, y2: top + H - top, stroke: "#999" }),
     );
@@ -264,7 +265,8 @@
       });
       r.append(svg("title", {}, `${label}: ${count}`));
       s.append(r);
-      const every = Math.ceil(bars.length / (opts.rotate ? 24 : 30));
+      // A label at most every 36 px (14 px when slanted), so labels never run into each other.
+      const every = Math.max(1, Math.ceil((opts.rotate ? 14 : 36) / bw));
       if (i % every === 0) {
         const tx = x + bw / 2, ty = H + 12;
         s.append(
