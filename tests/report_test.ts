@@ -233,3 +233,18 @@ Deno.test("report --since/--until keep the networks seen in the window, as expor
     /^piwardrive: --since .* is not before --until .*: nothing to show\n$/,
   );
 });
+
+Deno.test("report and serve refuse a database without the drive's tables, in one line", async () => {
+  using dir = tempDir();
+  const db = `${dir.path}/other.db`;
+  const w = new DatabaseSync(db);
+  w.exec("CREATE TABLE t (x)");
+  w.close();
+  const message =
+    `piwardrive: Cannot read "${db}": table(s) wifi_networks, wifi_sightings, bluetooth_devices, bluetooth_sightings, gps_track, health_records missing; run \`piwardrive migrate\`\n`;
+  const report = await cli("--db", db, "report", "-o", `${dir.path}/x.html`);
+  assert.deepEqual([report.code, report.stderr], [1, message]);
+  assert.throws(() => Deno.statSync(`${dir.path}/x.html`), Deno.errors.NotFound);
+  const serve = await cli("--db", db, "serve", "--listen", "127.0.0.1:1");
+  assert.deepEqual([serve.code, serve.stderr], [1, message]);
+});

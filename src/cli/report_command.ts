@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typin
 import { openDatabase } from "../db/open.ts";
 import { errorMessage, PiwardriveError, UsageError } from "../errors.ts";
 import { type ExclusionZone, parseExclusionZone, parseTimeBound } from "../export/query.ts";
-import { reportPage, ReportReader } from "../report/mod.ts";
+import { ensureReportSchema, reportPage, ReportReader } from "../report/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { type ByteWriter, osReason, planOutput, writeOutput } from "./output_file.ts";
 
@@ -62,6 +62,7 @@ export function reportCommand(
       const started = performance.now();
       const db = openDatabase(dbPath, { readOnly: true });
       try {
+        ensureReportSchema(db, dbPath);
         const reader = new ReportReader(db, {
           kinds: ["wifi", "bluetooth"],
           since: options.since ?? null,

@@ -9,7 +9,7 @@ import { Command } from "@commander-js/extra-typings";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { openDatabase } from "../db/open.ts";
 import { PiwardriveError, UsageError } from "../errors.ts";
-import { contentSecurityPolicy, LiveFeed, reportPage } from "../report/mod.ts";
+import { contentSecurityPolicy, ensureReportSchema, LiveFeed, reportPage } from "../report/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { DEFAULT_LISTEN, parseListen } from "./serve_listen.ts";
 
@@ -82,6 +82,12 @@ export function serveCommand(io: Io, globals: () => GlobalOptions) {
       }
       const dbPath = resolveDbPath(globals());
       const db = openDatabase(dbPath, { readOnly: true });
+      try {
+        ensureReportSchema(db, dbPath);
+      } catch (error) {
+        db.close();
+        throw error;
+      }
       const page = [...reportPage(
         { title: "piwardrive live", live: { events: "events" } },
         [],

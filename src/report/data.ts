@@ -6,6 +6,7 @@
  * after. Only the figures are held: per channel, per minute, per vendor, never per point.
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { PiwardriveError } from "../errors.ts";
 import { distanceM, type ExportFilter, ExportSource } from "../export/query.ts";
 
 /** Encryption classes, in the order of the page's legend; Bluetooth devices are the last. */
@@ -294,4 +295,27 @@ function cmp(a: string, b: string): number {
 
 function clause(where: string[]): string {
   return where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "";
+}
+
+/** Every table a report and the live view read; an older schema needs `piwardrive migrate`. */
+export function ensureReportSchema(db: DatabaseSync, dbPath: string): void {
+  const needed = [
+    "wifi_networks",
+    "wifi_sightings",
+    "bluetooth_devices",
+    "bluetooth_sightings",
+    "gps_track",
+    "health_records",
+  ];
+  const present = new Set(
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) =>
+      String(r.name)
+    ),
+  );
+  const missing = needed.filter((t) => !present.has(t));
+  if (missing.length > 0) {
+    throw new PiwardriveError(
+      `Cannot read "${dbPath}": table(s) ${missing.join(", ")} missing; run \`piwardrive migrate\``,
+    );
+  }
 }
