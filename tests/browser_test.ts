@@ -158,6 +158,15 @@ Deno.test({
 
       assert.deepEqual(browser.requests, [url], "the page requests nothing but itself");
       assert.deepEqual(browser.errors, []);
+      // Tiles come only when asked for, from the one host the CSP names (offline here: they fail).
+      await browser.evaluate(`document.getElementById("pw-tiles").click()`);
+      await browser.waitFor(`document.querySelector(".leaflet-tile")`);
+      await new Promise((r) => setTimeout(r, 300));
+      const later = browser.requests.slice(1);
+      assert.ok(later.length > 0);
+      for (const u of later) {
+        assert.match(u, /^https:\/\/tile\.openstreetmap\.org\/\d+\/\d+\/\d+\.png$/);
+      }
     } finally {
       await browser.close();
     }
