@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { networkHosts } from "../src/cli/network.ts";
+import { LiveFeed } from "../src/report/live.ts";
 import { cli, spawnCli, tempDir } from "./helpers/cli.ts";
 
 async function sampleDb(dir: string): Promise<string> {
@@ -247,4 +248,44 @@ Deno.test("report and serve refuse a database without the drive's tables, in one
   assert.throws(() => Deno.statSync(`${dir.path}/x.html`), Deno.errors.NotFound);
   const serve = await cli("--db", db, "serve", "--listen", "127.0.0.1:1");
   assert.deepEqual([serve.code, serve.stderr], [1, message]);
+});
+
+Deno.test("the live feed sends each row once, newer rows only, in batches while catching up", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/live.db`;
+  assert.equal((await cli("--db", path, "migrate")).code, 0);
+  const w = new DatabaseSync(path);
+  const add = w.prepare(
+    "INSERT INTO wifi_networks (bssid, ssid, gps_lat, gps_lon) VALUES (?, ?, ?, 0.1)",
+  );
+  const insert = (from: number, n: number, lat: number | null = 52) => {
+    w.exec("BEGIN");
+    for (let i = from; i < from + n; i++) {
+      const hex = i.toString(16).padStart(6, "0").match(/../g)!.join(":");
+      add.run(`02:00:00:${hex}`, `n${i}`, lat);
+    }
+    w.exec("COMMIT");
+  };
+  insert(0, 4500);
+  const db = new DatabaseSync(path, { readOnly: true });
+  const feed = new LiveFeed(db, 60_000);
+  const ticks = [feed.next(), feed.next(), feed.next()];
+  assert.deepEqual(ticks.map((t) => [t.points.length, t.catchingUp]), [
+    [2000, true],
+    [2000, true],
+    [500, false],
+  ]);
+  assert.equal(ticks[2].counters.networks, 4500);
+  assert.equal(feed.next().points.length, 0);
+  // A network stored before a fix comes once it has a position; a new one comes once.
+  insert(4500, 1, null);
+  const unplaced = feed.next();
+  assert.deepEqual([unplaced.points.length, unplaced.counters.networks], [0, 4501]);
+  w.exec("UPDATE wifi_networks SET gps_lat = 52.5 WHERE ssid = 'n4500'");
+  insert(4501, 1);
+  const placed = feed.next();
+  assert.deepEqual(placed.points.map((p) => p[3]).sort(), ["n4500", "n4501"]);
+  assert.equal(feed.next().points.length, 0);
+  db.close();
+  w.close();
 });
