@@ -25,6 +25,7 @@ import { ouiBackfillSection } from "./oui_backfill.ts";
 import { kismetImportSection } from "./kismet_import.ts";
 import { uploadSection } from "./upload.ts";
 import { syncSection } from "./sync.ts";
+import { reportSection, serveSection } from "./report.ts";
 
 export const SECTIONS: readonly Section[] = [
   rebuildSection,
@@ -37,4 +38,6 @@ export const SECTIONS: readonly Section[] = [
   kismetImportSection,
   uploadSection,
   syncSection,
+  reportSection,
+  serveSection,
 ];

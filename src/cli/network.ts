@@ -11,6 +11,7 @@
 import { uploadHosts } from "../upload/hosts.ts";
 
 import { syncHosts } from "../sync/target.ts";
+import { serveHosts } from "./serve_listen.ts";
 
 /** The hosts (`host[:port]`) a network command needs, from its arguments and the environment. */
 export type HostsOf = (commandArgs: string[]) => string[];
@@ -19,6 +20,7 @@ export type HostsOf = (commandArgs: string[]) => string[];
 export const NETWORK_COMMANDS: Record<string, HostsOf> = {
   upload: uploadHosts,
   sync: syncHosts,
+  serve: serveHosts,
 };
 
 /** Global options that take a value, so that the command name can be found without commander. */

@@ -13,6 +13,8 @@ import { exportCommand } from "./export_command.ts";
 import { importCommand } from "./import_command.ts";
 import { uploadCommand } from "./upload_command.ts";
 import { syncCommand } from "./sync_command.ts";
+import { reportCommand } from "./report_command.ts";
+import { serveCommand } from "./serve_command.ts";
 
 /** Parses `args` with commander, runs the command, and returns the exit code. */
 export async function runProgram(args: string[], io: Io): Promise<number> {
@@ -45,6 +47,8 @@ export async function runProgram(args: string[], io: Io): Promise<number> {
       collectCommand(io, globals, sampleDrive),
       exportCommand(io, globals),
       importCommand(io, globals),
+      reportCommand(io, globals),
+      serveCommand(io, globals),
       serviceCommand(io, globals),
       uploadCommand(io, globals),
       syncCommand(io, globals, exit),

@@ -1,0 +1,139 @@
+/**
+ * `piwardrive report`: one self-contained HTML file of a drive (map, charts, summary), streamed
+ * from a read-only snapshot of the database through the safe output writer (a new file appears
+ * only complete; an existing one only with --force).
+ */
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { openDatabase } from "../db/open.ts";
+import { errorMessage, PiwardriveError, UsageError } from "../errors.ts";
+import { type ExclusionZone, parseExclusionZone, parseTimeBound } from "../export/query.ts";
+import { ensureReportSchema, reportPage, ReportReader } from "../report/mod.ts";
+import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
+import { type ByteWriter, osReason, planOutput, writeOutput } from "./output_file.ts";
+
+/** Characters gathered before one write: a write per point would cost more than the page. */
+const BLOCK_CHARS = 64 * 1024;
+
+function asOption<T>(parse: (text: string) => T) {
+  return (text: string): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError(`${errorMessage(error)}.`);
+    }
+  };
+}
+const exclusionOption = asOption(parseExclusionZone);
+
+/** The `report` command. `outputs.stdout` replaces `Deno.stdout` (tests). */
+export function reportCommand(
+  io: Io,
+  globals: () => GlobalOptions,
+  outputs: { stdout?: ByteWriter; stderr?: ByteWriter } = {},
+) {
+  return new Command("report")
+    .description("Write one self-contained HTML page of a drive: map, charts and summary")
+    .option("-o, --output <file>", 'file to write; "-" or none for stdout')
+    .option("--force", "replace an existing output file (keeping its owner and mode)")
+    .option(
+      "--since <time>",
+      "from this ISO-8601 date or time on (UTC without a zone)",
+      asOption(parseTimeBound),
+    )
+    .option("--until <time>", "before this ISO-8601 date or time", asOption(parseTimeBound))
+    .addOption(
+      new Option(
+        "--exclude <lat,lon,radius_m>",
+        "leave out everything within radius_m metres of lat,lon (repeatable)",
+      ).argParser((text, previous: ExclusionZone[]) => [...previous, exclusionOption(text)])
+        .default([] as ExclusionZone[], "none"),
+    )
+    .option("--title <text>", "the page's title", "piwardrive drive")
+    .option("--quiet", "no summary")
+    .action(async (options) => {
+      if (options.since && options.until && options.since >= options.until) {
+        throw new UsageError(
+          `--since ${options.since} is not before --until ${options.until}: nothing to show`,
+        );
+      }
+      const target = options.output === undefined || options.output === "-" ? null : options.output;
+      const dbPath = resolveDbPath(globals());
+      const plan = target === null ? null : planOutput(target, options.force ?? false);
+      const started = performance.now();
+      const db = openDatabase(dbPath, { readOnly: true });
+      try {
+        ensureReportSchema(db, dbPath);
+        const reader = new ReportReader(db, {
+          kinds: ["wifi", "bluetooth"],
+          since: options.since ?? null,
+          until: options.until ?? null,
+          exclusions: options.exclude,
+        });
+        let figures: ReturnType<ReportReader["figures"]> | null = null;
+        const chunks = reportPage(
+          { title: options.title },
+          reader.points(),
+          reader.track(),
+          () => (figures = reader.figures()),
+        );
+        const name = target === null ? "the report" : `"${target}"`;
+        const run = (writer: ByteWriter) => drain(db, chunks, writer, name);
+        const bytes = plan === null
+          ? await run(outputs.stdout ?? Deno.stdout)
+          : await writeOutput(plan, run, {
+            stdout: outputs.stdout ?? Deno.stdout,
+            stderr: outputs.stderr ?? Deno.stderr,
+          });
+        if (!options.quiet && figures !== null) {
+          const s = (figures as ReturnType<ReportReader["figures"]>).summary;
+          io.err(
+            `report of ${s.networks} networks and ${s.devices} Bluetooth devices written to ${
+              target === null ? "stdout" : `"${target}"`
+            } (${bytes} bytes in ${
+              Math.round(performance.now() - started)
+            } ms); ${s.noPosition} without position, ${s.excluded} inside exclusion zones`,
+          );
+        }
+      } finally {
+        db.close();
+      }
+    });
+}
+
+/** Writes `chunks` in blocks inside one read transaction (one snapshot while collect goes on). */
+async function drain(
+  db: { exec(sql: string): void },
+  chunks: Iterable<string>,
+  writer: ByteWriter,
+  name: string,
+): Promise<number> {
+  const encoder = new TextEncoder();
+  let total = 0;
+  let block: string[] = [];
+  let size = 0;
+  const write = async () => {
+    let bytes = encoder.encode(block.join(""));
+    block = [];
+    size = 0;
+    total += bytes.length;
+    try {
+      while (bytes.length > 0) bytes = bytes.subarray(await writer.write(bytes));
+    } catch (error) {
+      throw new PiwardriveError(`Cannot write ${name}: ${osReason(error)}`, undefined, {
+        cause: error,
+      });
+    }
+  };
+  db.exec("BEGIN");
+  try {
+    for (const chunk of chunks) {
+      block.push(chunk);
+      size += chunk.length;
+      if (size >= BLOCK_CHARS) await write();
+    }
+    await write();
+    return total;
+  } finally {
+    db.exec("COMMIT");
+  }
+}
