@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { openDatabase } from "../db/open.ts";
 import { errorMessage, PiwardriveError, UsageError } from "../errors.ts";
-import { type ExclusionZone, parseExclusionZone, parseTimeBound } from "../export/query.ts";
+import { type ExclusionZone, parseExclusionZone, parseTimeBound } from "../export/mod.ts";
 import { ensureReportSchema, reportPage, ReportReader } from "../report/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { type ByteWriter, osReason, planOutput, writeOutput } from "./output_file.ts";

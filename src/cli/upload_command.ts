@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import type { DatabaseSync } from "node:sqlite";
-import { parseTimeBound } from "../export/query.ts";
+import { parseTimeBound } from "../export/mod.ts";
 import { UsageError } from "../errors.ts";
 import { unsentCount } from "../upload/batches.ts";
 import { wigleBaseUrl, WigleClient } from "../upload/client.ts";

@@ -7,7 +7,8 @@
  * is otherwise, NUL and other control characters included: CSV has no escape for them, and a
  * reader gets back exactly what was stored.
  */
-import { decimal, type ExportPoint, type ExportSource } from "./query.ts";
+import { decimal } from "./decimal.ts";
+import type { ExportPoint, ExportSource } from "./source.ts";
 
 /** A field value; null and undefined are written as an empty field. */
 export type CsvValue = string | number | null | undefined;

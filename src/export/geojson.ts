@@ -4,7 +4,7 @@
  * position (coordinates `[lon, lat]`, WGS 84 as the RFC requires), and a LineString feature per
  * segment of the GPS track, whose properties (start, end, point count) follow its geometry.
  */
-import type { ExportPoint, ExportSource } from "./query.ts";
+import type { ExportPoint, ExportSource } from "./source.ts";
 
 /** The feature of one network or device. */
 export function geojsonPointFeature(p: ExportPoint): string {

@@ -4,7 +4,8 @@
  * was 3D, `time` always). Text goes through `xmlEscape`; times are normalised to `xsd:dateTime`
  * in UTC, and a time that cannot be read is left out rather than written invalid.
  */
-import { decimal, type ExportPoint, type ExportSource } from "./query.ts";
+import { decimal } from "./decimal.ts";
+import type { ExportPoint, ExportSource } from "./source.ts";
 import { xmlElement, xmlEscape } from "./xml.ts";
 
 function xsdTime(iso: string | null): string | null {

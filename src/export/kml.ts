@@ -3,7 +3,8 @@
  * position, WiFi in folders by encryption type, Bluetooth in its own folder, and the GPS track as
  * LineStrings (one per segment). Empty folders are left out. Text goes through `xmlEscape`.
  */
-import { decimal, type ExportPoint, type ExportSource } from "./query.ts";
+import { decimal } from "./decimal.ts";
+import type { ExportPoint, ExportSource } from "./source.ts";
 import { xmlElement, xmlEscape } from "./xml.ts";
 
 /** WiFi folders in order: the `wifi_networks.encryption_type` value each holds (null: unknown). */

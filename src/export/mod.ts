@@ -13,26 +13,24 @@ import { csvText } from "./csv.ts";
 import { geojsonText } from "./geojson.ts";
 import { gpxText } from "./gpx.ts";
 import { kmlText } from "./kml.ts";
-import type { ExportSource } from "./query.ts";
+import type { ExportSource } from "./source.ts";
 import { type WigleDevice, wigleText } from "./wigle.ts";
 
 export { CSV_COLUMNS, csvField, csvRecord, neutralizeFormula } from "./csv.ts";
 export { geojsonPointFeature } from "./geojson.ts";
 export { gpxWaypoint } from "./gpx.ts";
 export { KML_WIFI_FOLDERS, kmlPlacemark } from "./kml.ts";
+export { decimal } from "./decimal.ts";
 export {
-  decimal,
   type DeviceKind,
   distanceM,
   type ExclusionZone,
-  type ExportCounts,
   type ExportFilter,
-  type ExportPoint,
-  ExportSource,
   parseExclusionZone,
   parseTimeBound,
-  type TrackPoint,
-} from "./query.ts";
+} from "./filters.ts";
+export { type ExportCounts, type ExportPoint, ExportSource } from "./source.ts";
+export { type ExportTrackPoint } from "./track.ts";
 export {
   WIGLE_HEADER,
   WIGLE_UNKNOWN_ACCURACY_M,

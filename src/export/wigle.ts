@@ -16,7 +16,7 @@
  *   Kismet's converter, Channel and Frequency 0, MfgrId the company id when the data has one.
  */
 import { csvField } from "./csv.ts";
-import type { ExportPoint, ExportSource } from "./query.ts";
+import type { ExportPoint, ExportSource } from "./source.ts";
 
 /** Line 2 of a WiGLE 1.6 file. */
 export const WIGLE_HEADER =

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { csvRecord } from "./csv.ts";
-import type { ExportPoint } from "./query.ts";
+import type { ExportPoint } from "./source.ts";
 import {
   WIGLE_UNKNOWN_ACCURACY_M,
   wigleAuthMode,

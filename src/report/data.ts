@@ -7,7 +7,7 @@
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { PiwardriveError } from "../errors.ts";
-import { distanceM, type ExportFilter, ExportSource } from "../export/query.ts";
+import { distanceM, type ExportFilter, ExportSource } from "../export/mod.ts";
 
 /** Encryption classes, in the order of the page's legend; Bluetooth devices are the last. */
 export const CLASSES = ["WPA3", "WPA2", "WPA", "WEP", "Open", "Unknown", "Bluetooth"] as const;

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { createHash } from "node:crypto";
-import { type ExportFilter, ExportSource } from "../export/query.ts";
+import { type ExportFilter, ExportSource } from "../export/mod.ts";
 import { type WigleDevice, wigleText } from "../export/wigle.ts";
 
 export interface BatchFile {
