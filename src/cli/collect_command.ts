@@ -5,7 +5,7 @@ import { runCollect, type TickReport } from "../collect/loop.ts";
 import { loadReplayDir, type ReplayDrive } from "../collect/replay.ts";
 import { UsageError } from "../errors.ts";
 import type { GlobalOptions, Io } from "./context.ts";
-import { openCurrentDatabase } from "./store.ts";
+import { openCurrentDatabase } from "./open_for_writing.ts";
 import { verifyAtStart } from "./collect_verify.ts";
 import { migrationsFor } from "./migrations_source.ts";
 

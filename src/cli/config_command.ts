@@ -12,7 +12,7 @@ import {
 } from "../db/config.ts";
 import { openDatabase } from "../db/open.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
-import { openCurrentDatabase } from "./store.ts";
+import { openCurrentDatabase } from "./open_for_writing.ts";
 import { refuseStoredSecret } from "../upload/credentials.ts";
 
 export function configCommand(io: Io, globals: () => GlobalOptions) {

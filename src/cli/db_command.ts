@@ -14,7 +14,7 @@ import {
 import { verifyDatabase } from "../migrate/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
-import { ensureNotNewer } from "./store.ts";
+import { ensureNotNewer } from "./open_for_writing.ts";
 import { parseNonNegativeInt } from "./migrate_command.ts";
 import { addRecoveryCommands, checkJson } from "./db_recovery_command.ts";
 import { printSlowQueries, slowQueriesAt } from "./slow_queries_output.ts";

@@ -6,7 +6,7 @@ import { reindexDatabase } from "../db/reindex.ts";
 import { salvageDatabase } from "../db/salvage.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
-import { ensureNotNewer } from "./store.ts";
+import { ensureNotNewer } from "./open_for_writing.ts";
 import type { VerifyReport } from "../migrate/verify.ts";
 import { verifyJson } from "./verify_output.ts";
 import { parseNonNegativeInt } from "./migrate_command.ts";

@@ -2,7 +2,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { type ImportReport, runImport, SOURCE_KINDS, type SourceKind } from "../import/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
-import { openCurrentDatabase } from "./store.ts";
+import { openCurrentDatabase } from "./open_for_writing.ts";
 
 const PROGRESS_MS = 250;
 

@@ -11,7 +11,7 @@ import {
   withCentral,
 } from "../sync/mod.ts";
 import { type GlobalOptions, type Io, VERSION } from "./context.ts";
-import { openCurrentDatabase } from "./store.ts";
+import { openCurrentDatabase } from "./open_for_writing.ts";
 
 export function syncCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   return new Command("sync")

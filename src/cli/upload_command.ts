@@ -16,7 +16,7 @@ import { holdUploadLock } from "../upload/lock.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { asOption, ensureNotTheDatabase, wigleDevice } from "./export_command.ts";
 import { type ByteWriter, type OutputPlan, planOutput, writeOutput } from "./output_file.ts";
-import { openCurrentDatabase } from "./store.ts";
+import { openCurrentDatabase } from "./open_for_writing.ts";
 
 /** Sightings per file by default: about 10 MB of CSV, 2 MB gzipped. */
 export const DEFAULT_MAX_ROWS = 100_000;
