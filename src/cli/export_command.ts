@@ -7,9 +7,10 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../db/open.ts";
-import { errorMessage, PiwardriveError, UsageError } from "../errors.ts";
+import { errorMessage, UsageError } from "../errors.ts";
 import {
   type DeviceKind,
+  ensureExportSchema,
   type ExclusionZone,
   EXPORT_FORMATS,
   type ExportCounts,
@@ -23,77 +24,12 @@ import {
   type WigleDevice,
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
-import { type ByteWriter, osReason, planOutput, writeOutput } from "./output_file.ts";
+import { BufferedWriter, ReaderClosed } from "./buffered_writer.ts";
+import { type ByteWriter, planOutput, writeOutput } from "./output_file.ts";
 
 export type { ByteWriter } from "./output_file.ts";
 
-/** The reader of the export went away (`| head`): the export ends there, successfully. */
-class ReaderClosed extends Error {}
-
-const BLOCK_BYTES = 64 * 1024;
 const PROGRESS_MS = 250;
-const encoder = new TextEncoder();
-
-/**
- * Encodes chunks into one reused 64 KB block and writes it when full (no string joining, no
- * buffer per block); an interrupt is noticed at each block.
- */
-class BufferedWriter {
-  readonly #writer: ByteWriter;
-  readonly #signal: AbortSignal;
-  /** What a write error names: `the export` on stdout, the `-o` path otherwise. */
-  readonly #name: string;
-  readonly #block = new Uint8Array(BLOCK_BYTES);
-  #used = 0;
-  /** The end of a chunk that did not fit: encoded once the block is written. */
-  #rest = "";
-
-  constructor(writer: ByteWriter, signal: AbortSignal, name: string) {
-    this.#writer = writer;
-    this.#signal = signal;
-    this.#name = name;
-  }
-
-  /** Buffers `text`; true when the block is full and the caller should `flush()`. */
-  push(text: string): boolean {
-    const { read, written } = encoder.encodeInto(text, this.#block.subarray(this.#used));
-    this.#used += written;
-    if (read === text.length) return false;
-    this.#rest = text.slice(read);
-    return true;
-  }
-
-  /** Writes the full block, then buffers what did not fit (writing again while it fills blocks). */
-  async flush(): Promise<void> {
-    do await this.#write(); while (this.push(this.#takeRest()));
-  }
-
-  /** Writes everything buffered. */
-  async end(): Promise<void> {
-    await this.flush();
-    await this.#write();
-  }
-
-  #takeRest(): string {
-    const rest = this.#rest;
-    this.#rest = "";
-    return rest;
-  }
-
-  async #write(): Promise<void> {
-    if (this.#signal.aborted) throw new PiwardriveError("Export interrupted");
-    let bytes = this.#block.subarray(0, this.#used);
-    this.#used = 0;
-    try {
-      while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
-    } catch (error) {
-      if (error instanceof Deno.errors.BrokenPipe) throw new ReaderClosed();
-      throw new PiwardriveError(`Cannot write ${this.#name}: ${osReason(error)}`, undefined, {
-        cause: error,
-      });
-    }
-  }
-}
 
 export function asOption<T>(parse: (text: string) => T) {
   return (text: string): T => {
@@ -282,30 +218,6 @@ function sameFile(a: string, b: string): boolean {
     return Deno.realPathSync(a) === Deno.realPathSync(b);
   } catch {
     return false;
-  }
-}
-
-/** Every existing table the export reads; an older schema needs `piwardrive migrate`. */
-function ensureExportSchema(db: DatabaseSync, dbPath: string): void {
-  const needed = [
-    "wifi_networks",
-    "wifi_sightings",
-    "bluetooth_devices",
-    "bluetooth_sightings",
-    "gps_track",
-  ];
-  const present = new Set(
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) =>
-      String(r.name)
-    ),
-  );
-  const missing = needed.filter((t) => !present.has(t));
-  if (missing.length > 0) {
-    throw new PiwardriveError(
-      `Cannot export "${dbPath}": table(s) ${
-        missing.join(", ")
-      } missing; run \`piwardrive migrate\``,
-    );
   }
 }
 

@@ -29,6 +29,7 @@ export {
   parseExclusionZone,
   parseTimeBound,
 } from "./filters.ts";
+export { ensureExportSchema } from "./schema.ts";
 export { type ExportCounts, type ExportPoint, ExportSource } from "./source.ts";
 export { type ExportTrackPoint } from "./track.ts";
 export {
