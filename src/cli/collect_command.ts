@@ -1,5 +1,5 @@
 /** `piwardrive collect`: the logging loop, live or replayed, rendered for a terminal or a log. */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { isValidInterfaceName } from "../collectors/tool.ts";
 import { runCollect, type TickReport } from "../collect/loop.ts";
 import { loadReplayDir, type ReplayDrive } from "../collect/replay.ts";
@@ -8,39 +8,9 @@ import type { GlobalOptions, Io } from "./context.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 import { verifyAtStart } from "./collect_verify.ts";
 import { migrationsFor } from "./migrations_source.ts";
+import { durationOption, parseDuration } from "./options.ts";
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DEFAULT_INTERVAL_MS = 5000;
-
-/** `5s`, `500ms`, `10m`, `1h`, or a bare number of seconds. */
-export function parseDuration(option: string, allowZero = false) {
-  return (value: string): number => {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-    const ms = match ? Number(match[1]) * UNITS[match[2] ?? "s"] : NaN;
-    if (!Number.isFinite(ms) || (!allowZero && ms <= 0) || ms > 7 * 86_400_000) {
-      throw new InvalidArgumentError(
-        `${option} expects a duration like 5s, 500ms, 10m or 1h${
-          allowZero ? "" : " (more than 0)"
-        }, got "${value}".`,
-      );
-    }
-    return Math.round(ms);
-  };
-}
-
-/** A duration option whose default `--help` shows as the user would type it (`5s`, not 5000). */
-function durationOption(flags: string, description: string, defaultMs: number, allowZero = false) {
-  const name = flags.split(" ")[0];
-  return new Option(flags, description)
-    .argParser(parseDuration(name, allowZero))
-    .default(defaultMs, formatDuration(defaultMs));
-}
-
-/** 5000 → "5s", 120000 → "2m", 500 → "500ms": the shortest form parseDuration reads back. */
-function formatDuration(ms: number): string {
-  const unit = ["h", "m", "s"].find((u) => ms > 0 && ms % UNITS[u] === 0);
-  return unit === undefined ? `${ms}ms` : `${ms / UNITS[unit]}${unit}`;
-}
 
 function parseInterface(value: string): string {
   if (!isValidInterfaceName(value)) {

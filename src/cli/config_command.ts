@@ -11,6 +11,7 @@ import {
   validateKey,
 } from "../db/config.ts";
 import { openDatabase } from "../db/open.ts";
+import { jsonOption } from "./options.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 import { refuseStoredSecret } from "../upload/credentials.ts";
@@ -23,7 +24,7 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
   config.command("get")
     .description("print the value of a key")
     .argument("<key>")
-    .option("--json", "machine-readable output")
+    .addOption(jsonOption())
     .action((key, options) => {
       const db = readOnly();
       try {
@@ -43,7 +44,7 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
       ),
     )
     .option("--description <text>", "what the setting is for")
-    .option("--json", "machine-readable output")
+    .addOption(jsonOption())
     .action(async (key, value, options) => {
       // A wrong key or value is refused before the database is touched.
       validateKey(key);
@@ -78,7 +79,7 @@ export function configCommand(io: Io, globals: () => GlobalOptions) {
     });
   config.command("list")
     .description("print every key with its value and type")
-    .option("--json", "machine-readable output")
+    .addOption(jsonOption())
     .action((options) => {
       const db = readOnly();
       try {

@@ -15,7 +15,7 @@ import { verifyDatabase } from "../migrate/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
 import { ensureNotNewer } from "./open_for_writing.ts";
-import { parseNonNegativeInt } from "./migrate_command.ts";
+import { jsonOption, lockWaitOption } from "./options.ts";
 import { addRecoveryCommands, checkJson } from "./db_recovery_command.ts";
 import { printSlowQueries, slowQueriesAt } from "./slow_queries_output.ts";
 
@@ -26,7 +26,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
 
   db.command("check")
     .description("integrity_check over the whole file, foreign_key_check, and migrate --verify")
-    .option("--json", "machine-readable output")
+    .addOption(jsonOption())
     .action((options) => {
       const dbPath = path();
       const verify = verifyDatabase(dbPath, migrationsFor(globals()));
@@ -64,13 +64,8 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
 
   db.command("vacuum")
     .description("rebuild the file compactly (it waits for a running collect to stop)")
-    .option(
-      "--lock-wait <seconds>",
-      "wait this long for other piwardrive processes",
-      parseNonNegativeInt("--lock-wait"),
-      30,
-    )
-    .option("--json", "machine-readable output")
+    .addOption(lockWaitOption("other piwardrive processes"))
+    .addOption(jsonOption())
     .action(async (options) => {
       const dbPath = path();
       ensureNotNewer(dbPath, globals());
@@ -94,7 +89,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
 
   db.command("stats")
     .description("file size, pages, free pages, rows and indexes per table")
-    .option("--json", "machine-readable output")
+    .addOption(jsonOption())
     .action((options) => {
       const s = databaseStats(path());
       const slowQueries = slowQueriesAt(path());
@@ -117,7 +112,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
 
   db.command("indexes")
     .description("for each query the application runs, the index that serves it")
-    .option("--json", "machine-readable output")
+    .addOption(jsonOption())
     .action((options) => {
       const usage = indexUsage(path());
       if (options.json) return json(usage);
@@ -130,7 +125,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
   db.command("backup")
     .description("write an online, checked copy of the database")
     .argument("<path>", "file to create (must not exist)")
-    .option("--json", "machine-readable output")
+    .addOption(jsonOption())
     .action(async (destination, options) => {
       const bytes = await backupTo(path(), destination);
       if (options.json) json({ backup: destination, bytes, checked: true });
@@ -140,13 +135,8 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
   db.command("restore")
     .description("replace the database with a checked backup, keeping a copy of what it replaces")
     .argument("<path>", "backup file")
-    .option(
-      "--lock-wait <seconds>",
-      "wait this long for other piwardrive processes",
-      parseNonNegativeInt("--lock-wait"),
-      30,
-    )
-    .option("--json", "machine-readable output")
+    .addOption(lockWaitOption("other piwardrive processes"))
+    .addOption(jsonOption())
     .action(async (backupPath, options) => {
       const dbPath = path();
       const lock = await acquireMigrationLock(dbPath, options.lockWait * 1000);

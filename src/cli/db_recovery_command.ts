@@ -9,7 +9,7 @@ import { migrationsFor } from "./migrations_source.ts";
 import { ensureNotNewer } from "./open_for_writing.ts";
 import type { VerifyReport } from "../migrate/verify.ts";
 import { verifyJson } from "./verify_output.ts";
-import { parseNonNegativeInt } from "./migrate_command.ts";
+import { jsonOption, lockWaitOption } from "./options.ts";
 
 /**
  * The stable `db check --json` object: `status` and every finding (integrity_check,
@@ -41,7 +41,7 @@ export function addRecoveryCommands<T extends Command<any, any, any>>(
   db.command("salvage")
     .description("copy every readable row of a damaged database into a new one (never writes it)")
     .argument("<out>", "database file to create (must not exist)")
-    .option("--json", "machine-readable output")
+    .addOption(jsonOption())
     .action((out, options) => {
       const dbPath = resolveDbPath(globals());
       const outcome = salvageDatabase(dbPath, out, migrationsFor(globals()));
@@ -68,13 +68,8 @@ export function addRecoveryCommands<T extends Command<any, any, any>>(
 
   db.command("reindex")
     .description("rebuild every index from its table (repairs damage found only in indexes)")
-    .option(
-      "--lock-wait <seconds>",
-      "wait this long for other piwardrive processes",
-      parseNonNegativeInt("--lock-wait"),
-      30,
-    )
-    .option("--json", "machine-readable output")
+    .addOption(lockWaitOption("other piwardrive processes"))
+    .addOption(jsonOption())
     .action(async (options) => {
       const dbPath = resolveDbPath(globals());
       ensureNotNewer(dbPath, globals());

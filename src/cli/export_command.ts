@@ -7,7 +7,7 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../db/open.ts";
-import { errorMessage, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import {
   type DeviceKind,
   ensureExportSchema,
@@ -24,22 +24,13 @@ import {
   type WigleDevice,
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
+import { asOption } from "./options.ts";
 import { BufferedWriter, ReaderClosed } from "./buffered_writer.ts";
 import { type ByteWriter, planOutput, writeOutput } from "./output_file.ts";
 
 export type { ByteWriter } from "./output_file.ts";
 
 const PROGRESS_MS = 250;
-
-export function asOption<T>(parse: (text: string) => T) {
-  return (text: string): T => {
-    try {
-      return parse(text);
-    } catch (error) {
-      throw new InvalidArgumentError(`${errorMessage(error)}.`);
-    }
-  };
-}
 
 function parseKinds(text: string): DeviceKind[] {
   const kinds = text.split(",").map((k) => k.trim().toLowerCase());

@@ -2,7 +2,7 @@
  * `piwardrive migrate`: apply, `--to N`, `--dry-run`, `--status`, `--verify`, and
  * `--allow-data-loss` for a run that deletes rows.
  */
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { Command } from "@commander-js/extra-typings";
 import { ExitCode, UsageError } from "../errors.ts";
 import { migrationStatus, runMigrate, verifyDatabase } from "../migrate/mod.ts";
 import { pad } from "../migrate/migrator.ts";
@@ -10,18 +10,9 @@ import { count, describeDeleted } from "../migrate/data_loss.ts";
 import { printVerifyReport } from "./verify_output.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
+import { jsonOption, lockWaitOption, parseNonNegativeInt } from "./options.ts";
 import { migrateLintCommand } from "./migrate_lint_command.ts";
 import { rehearseCommand } from "./migrate_rehearse.ts";
-
-/** A non-negative integer option value, or a usage error naming the option. */
-export function parseNonNegativeInt(option: string) {
-  return (value: string): number => {
-    if (!/^\d{1,9}$/.test(value.trim())) {
-      throw new InvalidArgumentError(`${option} expects a whole number ≥ 0, got "${value}".`);
-    }
-    return Number(value);
-  };
-}
 
 export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   return new Command("migrate")
@@ -41,13 +32,8 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
       "--allow-data-loss",
       "let a run delete rows (going down, or merging duplicates); its backup is kept",
     )
-    .option(
-      "--lock-wait <seconds>",
-      "wait this long for another migration",
-      parseNonNegativeInt("--lock-wait"),
-      30,
-    )
-    .option("--json", "machine-readable output")
+    .addOption(lockWaitOption("another migration"))
+    .addOption(jsonOption())
     .option(
       "--rehearse",
       "apply the plan to a copy, measure each step and verify it; keep the database",

@@ -10,6 +10,7 @@ import { embeddedMigrationFiles } from "../migrate/embedded.ts";
 import { type LintBaseline, type LintFile, lintMigrations } from "../migrate/lint/mod.ts";
 import embeddedBaseline from "../../migrations/lint-baseline.json" with { type: "json" };
 import type { GlobalOptions, Io } from "./context.ts";
+import { jsonOption } from "./options.ts";
 
 /** The baseline's file name, beside the migrations. */
 export const BASELINE_FILE = "lint-baseline.json";
@@ -22,7 +23,7 @@ export function migrateLintCommand(
   return new Command("lint")
     .description("check migration files against the rules for writing them")
     .argument("[files...]", "files to check (default: every migration)")
-    .option("--json", "machine-readable output")
+    .addOption(jsonOption())
     .action((paths, options, command) => {
       // `migrate` has a --json of its own, which commander gives to the parent when both match.
       const json = options.json || command.parent?.opts().json === true;

@@ -3,26 +3,18 @@
  * from a read-only snapshot of the database through the safe output writer (a new file appears
  * only complete; an existing one only with --force).
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import { openDatabase } from "../db/open.ts";
-import { errorMessage, PiwardriveError, UsageError } from "../errors.ts";
+import { PiwardriveError, UsageError } from "../errors.ts";
 import { type ExclusionZone, parseExclusionZone, parseTimeBound } from "../export/mod.ts";
 import { ensureReportSchema, reportPage, ReportReader } from "../report/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
+import { asOption } from "./options.ts";
 import { type ByteWriter, osReason, planOutput, writeOutput } from "./output_file.ts";
 
 /** Characters gathered before one write: a write per point would cost more than the page. */
 const BLOCK_CHARS = 64 * 1024;
 
-function asOption<T>(parse: (text: string) => T) {
-  return (text: string): T => {
-    try {
-      return parse(text);
-    } catch (error) {
-      throw new InvalidArgumentError(`${errorMessage(error)}.`);
-    }
-  };
-}
 const exclusionOption = asOption(parseExclusionZone);
 
 /** The `report` command. `outputs.stdout` replaces `Deno.stdout` (tests). */

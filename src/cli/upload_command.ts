@@ -14,7 +14,8 @@ import { runUpload } from "../upload/run.ts";
 import { statusLines, uploadStatus } from "../upload/status.ts";
 import { holdUploadLock } from "../upload/lock.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
-import { asOption, ensureNotTheDatabase, wigleDevice } from "./export_command.ts";
+import { ensureNotTheDatabase, wigleDevice } from "./export_command.ts";
+import { asOption } from "./options.ts";
 import { type ByteWriter, type OutputPlan, planOutput, writeOutput } from "./output_file.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 
