@@ -7,10 +7,17 @@ Deno.test("a table of bad invocations: exit code and the one line each prints", 
   const text = `${dir.path}/notes.txt`;
   Deno.writeTextFileSync(text, "plain text, not a database ".repeat(10));
   const db = `${dir.path}/p.db`;
-  const table: [string[], number, RegExp][] = [
-    [["migrate", "--bogus"], 2, /^piwardrive: unknown option '--bogus'$/],
-    [["frobnicate"], 2, /^piwardrive: unknown command 'frobnicate'$/],
-    [["migrate", "--to", "abc"], 2, /--to expects a whole number ≥ 0, got "abc"/],
+  // Options commander refuses are followed by the usage line of their command.
+  const MIGRATE = "usage: piwardrive migrate [options] [command]";
+  const table: [string[], number, RegExp, string?][] = [
+    [["migrate", "--bogus"], 2, /^piwardrive: unknown option '--bogus'$/, MIGRATE],
+    [
+      ["frobnicate"],
+      2,
+      /^piwardrive: unknown command 'frobnicate'$/,
+      "usage: piwardrive [options] [command]",
+    ],
+    [["migrate", "--to", "abc"], 2, /--to expects a whole number ≥ 0, got "abc"$/, MIGRATE],
     [
       ["migrate", "--to", "99"],
       2,
@@ -22,12 +29,23 @@ Deno.test("a table of bad invocations: exit code and the one line each prints", 
       /^piwardrive: Use only one of --status, --verify and --dry-run$/,
     ],
     [["migrate", "--deep"], 2, /^piwardrive: --deep only goes with --verify$/],
-    [["collect", "--interval", "-1"], 2, /--interval expects a duration/],
-    [["collect", "--iface", "wlan0; rm -rf /"], 2, /--iface expects a network interface name/],
+    [
+      ["collect", "--interval", "-1"],
+      2,
+      /--interval expects a duration.*got "-1"$/,
+      "usage: piwardrive collect [options]",
+    ],
+    [
+      ["collect", "--iface", "wlan0; rm -rf /"],
+      2,
+      /--iface expects a network interface name.*"$/,
+      "usage: piwardrive collect [options]",
+    ],
     [
       ["config", "set", "k", "v", "--type", "nope"],
       2,
-      /argument 'nope' is invalid\. Allowed choices are string, int, float, bool, json/,
+      /argument 'nope' is invalid\. Allowed choices are string, int, float, bool, json$/,
+      "usage: piwardrive config set [options] <key> <value>",
     ],
     [["config", "set", "bad key", "v"], 2, /^piwardrive: Invalid key "bad key"/],
     [
@@ -62,16 +80,12 @@ Deno.test("a table of bad invocations: exit code and the one line each prints", 
     ],
     [["--db", "", "migrate"], 2, /^piwardrive: Invalid database path "": give a file path$/],
   ];
-  for (const [args, code, message] of table) {
+  for (const [args, code, message, usage] of table) {
     const full = args[0] === "--db" ? args : ["--db", db, ...args];
     const result = await cli(...full);
     assert.equal(result.code, code, `${args.join(" ")}: ${result.stderr}`);
     const lines = result.stderr.trimEnd().split("\n");
-    assert.equal(
-      lines.length,
-      1,
-      `${args.join(" ")} printed ${lines.length} lines: ${result.stderr}`,
-    );
+    assert.deepEqual(lines.slice(1), usage === undefined ? [] : [usage], result.stderr);
     assert.match(lines[0], message, args.join(" "));
   }
   assert.deepEqual(Deno.readTextFileSync(text), "plain text, not a database ".repeat(10));
@@ -113,4 +127,16 @@ Deno.test("--version and --help answer with exit 0", async () => {
     assert.equal(help.code, 0, args.join(" "));
     assert.match(help.stdout, /^Usage: piwardrive/);
   }
+});
+
+Deno.test("a usage error is its message without a period, then the command's usage line", async () => {
+  const result = await cli("--db", "/nonexistent/x.db", "db", "vacuum", "--lock-wait", "soon");
+  assert.equal(result.code, 2);
+  assert.equal(
+    result.stderr,
+    "piwardrive: option '--lock-wait <seconds>' argument 'soon' is invalid. " +
+      '--lock-wait expects a whole number ≥ 0, got "soon"\n' +
+      "usage: piwardrive db vacuum [options]\n",
+  );
+  assert.equal(result.stdout, "");
 });

@@ -116,7 +116,7 @@ Deno.test("collect --once stores one tick; --no-migrate refuses a database that 
   assert.equal(once.stdout.trim().split("\n").length, 1);
 });
 
-Deno.test("collect rejects bad values with exit 2 and one line", async () => {
+Deno.test("collect rejects bad values with exit 2, one line and the usage line", async () => {
   const cases: [string[], RegExp][] = [
     [["--interval", "-1"], /--interval expects a duration like 5s, 500ms, 10m or 1h, got "-1"/],
     [
@@ -131,7 +131,10 @@ Deno.test("collect rejects bad values with exit 2 and one line", async () => {
     const result = await cli("--db", "/nonexistent/x.db", "collect", ...args);
     assert.equal(result.code, 2, args.join(" "));
     assert.match(result.stderr, message);
-    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    const lines = result.stderr.trimEnd().split("\n");
+    const usage = args.includes("--demo") ? [] : ["usage: piwardrive collect [options]"];
+    assert.deepEqual(lines.slice(1), usage, result.stderr);
+    assert.doesNotMatch(lines[0], /\.$/);
   }
 });
 

@@ -17,7 +17,7 @@ function parseInterface(value: string): string {
     throw new InvalidArgumentError(
       `--iface expects a network interface name like wlan0 (letters, digits, "_", ".", "-", at most 15), got ${
         JSON.stringify(value)
-      }.`,
+      }`,
     );
   }
   return value;
@@ -27,7 +27,7 @@ function parseGpsd(value: string): string {
   const match = /^([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:]{2,39}\]):(\d{1,5})$/.exec(value);
   if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
     throw new InvalidArgumentError(
-      `--gpsd expects host:port like localhost:2947, got ${JSON.stringify(value)}.`,
+      `--gpsd expects host:port like localhost:2947, got ${JSON.stringify(value)}`,
     );
   }
   return value;

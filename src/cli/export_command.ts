@@ -37,7 +37,7 @@ function parseKinds(text: string): DeviceKind[] {
   const bad = kinds.find((k) => k !== "wifi" && k !== "bluetooth");
   if (bad !== undefined) {
     throw new InvalidArgumentError(
-      `Expected wifi, bluetooth or wifi,bluetooth, got ${JSON.stringify(bad)}.`,
+      `Expected wifi, bluetooth or wifi,bluetooth, got ${JSON.stringify(bad)}`,
     );
   }
   return [...new Set(kinds)] as DeviceKind[];

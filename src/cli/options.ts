@@ -1,7 +1,8 @@
 /**
  * Options several commands share, and the parsers of option values: each rule of what a value
  * may be is written here once. A bad value is commander's `InvalidArgumentError`, which the
- * program reports as a usage error (exit 2).
+ * program reports as a usage error (exit 2) with the command's usage line; its text ends without a
+ * period like every message.
  */
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { errorMessage } from "../errors.ts";
@@ -22,7 +23,7 @@ export function asOption<T>(parse: (text: string) => T) {
     try {
       return parse(text);
     } catch (error) {
-      throw new InvalidArgumentError(`${errorMessage(error)}.`);
+      throw new InvalidArgumentError(errorMessage(error));
     }
   };
 }
@@ -31,7 +32,7 @@ export function asOption<T>(parse: (text: string) => T) {
 export function parseNonNegativeInt(option: string) {
   return (value: string): number => {
     if (!/^\d{1,9}$/.test(value.trim())) {
-      throw new InvalidArgumentError(`${option} expects a whole number ≥ 0, got "${value}".`);
+      throw new InvalidArgumentError(`${option} expects a whole number ≥ 0, got "${value}"`);
     }
     return Number(value);
   };
@@ -67,7 +68,7 @@ export function parseDuration(option: string, allowZero = false) {
       throw new InvalidArgumentError(
         `${option} expects a duration like 5s, 500ms, 10m or 1h${
           allowZero ? "" : " (more than 0)"
-        }, got "${value}".`,
+        }, got "${value}"`,
       );
     }
     return Math.round(ms);

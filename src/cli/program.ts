@@ -16,6 +16,20 @@ import { syncCommand } from "./sync_command.ts";
 import { reportCommand } from "./report_command.ts";
 import { serveCommand } from "./serve_command.ts";
 
+/**
+ * What a usage error commander found prints: its message as one line like every error (no
+ * "error: " prefix, no trailing period), then the usage line of the command it concerns, e.g.
+ * `usage: piwardrive db vacuum [options]`.
+ */
+function usageError(message: string, command: CommandUnknownOpts): string {
+  const names: string[] = [];
+  for (let c: CommandUnknownOpts | null = command; c !== null; c = c.parent) {
+    names.unshift(c.name());
+  }
+  const text = message.replace(/^error: /, "").trim().replace(/\.$/, "");
+  return `piwardrive: ${text}\nusage: ${names.join(" ")} ${command.usage()}\n`;
+}
+
 /** Parses `args` with commander, runs the command, and returns the exit code. */
 export async function runProgram(args: string[], io: Io): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -36,7 +50,7 @@ export async function runProgram(args: string[], io: Io): Promise<number> {
     .configureOutput({
       writeOut: (s) => io.out(s.replace(/\n$/, "")),
       writeErr: (s) => io.err(s.replace(/\n$/, "")),
-      outputError: (s, write) => write(`piwardrive: ${s.replace(/^error: /, "").trim()}\n`),
+      outputError: (s, write) => write(usageError(s, program)),
     });
   const globals = () => program.opts();
   for (
@@ -58,7 +72,10 @@ export async function runProgram(args: string[], io: Io): Promise<number> {
   }
   // Every command and sub-command reports through `io` and returns here instead of exiting.
   const override = (command: CommandUnknownOpts) => {
-    command.exitOverride().configureOutput(program.configureOutput());
+    command.exitOverride().configureOutput({
+      ...program.configureOutput(),
+      outputError: (s, write) => write(usageError(s, command)),
+    });
     command.commands.forEach(override);
   };
   program.commands.forEach(override);

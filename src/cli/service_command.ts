@@ -33,7 +33,7 @@ function unitPathMessage(option: string, value: string): string {
 function parseUnitPath(option: string) {
   return (value: string): string => {
     if (!UNIT_PATH.test(value)) {
-      throw new InvalidArgumentError(`${unitPathMessage(option, value)}.`);
+      throw new InvalidArgumentError(unitPathMessage(option, value));
     }
     return value;
   };
@@ -140,7 +140,7 @@ export function serviceCommand(io: Io, globals: () => GlobalOptions) {
     .option("--iface <name>", "WiFi interface to scan", (v: string) => {
       if (!isValidInterfaceName(v)) {
         throw new InvalidArgumentError(
-          `--iface expects an interface name like wlan0, got ${JSON.stringify(v)}.`,
+          `--iface expects an interface name like wlan0, got ${JSON.stringify(v)}`,
         );
       }
       return v;

@@ -25,7 +25,7 @@ export const DEFAULT_MAX_ROWS = 100_000;
 function positiveInt(max: number) {
   return (text: string): number => {
     if (!/^\d{1,9}$/.test(text) || Number(text) < 1 || Number(text) > max) {
-      throw new InvalidArgumentError(`Expected a whole number from 1 to ${max}.`);
+      throw new InvalidArgumentError(`Expected a whole number from 1 to ${max}`);
     }
     return Number(text);
   };
