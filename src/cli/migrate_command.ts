@@ -11,6 +11,7 @@ import { printVerifyReport } from "./verify_output.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
 import { jsonOption, lockWaitOption, parseNonNegativeInt } from "./options.ts";
+import { warnAboutPlatform } from "./platform.ts";
 import { migrateLintCommand } from "./migrate_lint_command.ts";
 import { rehearseCommand } from "./migrate_rehearse.ts";
 
@@ -41,6 +42,7 @@ export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code
     .option("--keep", "with --rehearse: keep the migrated copy")
     .addCommand(migrateLintCommand(io, globals, exit))
     .action(async (options, command) => {
+      warnAboutPlatform(io);
       const g = globals();
       const dbPath = resolveDbPath(g);
       const migrations = migrationsFor(g, { precomputed: !options.deep });

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { isValidInterfaceName } from "../collectors/tool.ts";
 import { UsageError } from "../errors.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
+import { warnAboutPlatform } from "./platform.ts";
 import { CHECK_UNITS, type CheckUnit, checkUnit } from "./service_check_units.ts";
 import { DEFAULT_DB, sandbox, STATE_DIR } from "./service_sandbox.ts";
 import { UPLOAD_UNITS, type UploadUnit, uploadUnit } from "./service_upload_units.ts";
@@ -158,6 +159,7 @@ export function serviceCommand(io: Io, globals: () => GlobalOptions) {
       })`,
     )
     .action((options) => {
+      warnAboutPlatform(io);
       const unit = { bin: options.bin, iface: options.iface, db: serviceDbPath(globals()) };
       // Either refuses a database the sandbox could not reach.
       const text = options.unit === "collect"
