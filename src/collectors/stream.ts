@@ -4,13 +4,7 @@
  * that dies is restarted with exponential backoff; a missing tool is said once and left alone.
  * In a replay the same collector is fed recorded text instead of starting a child.
  */
-
-/** A streaming parser, as the parsers in `src/parsers/` provide. */
-export interface StreamParser<T> {
-  push(chunk: string): T[];
-  end(): T[];
-  readonly warnings: string[];
-}
+import type { StreamParser } from "../parsers/lines.ts";
 
 /** How a child is started and stopped. */
 export interface StreamSource {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { StreamCollector, type StreamParser } from "./stream.ts";
+import type { StreamParser } from "../parsers/lines.ts";
+import { StreamCollector } from "./stream.ts";
 
 const lines = (): StreamParser<string> => ({
   push: (chunk) => chunk.split("\n").filter(Boolean),

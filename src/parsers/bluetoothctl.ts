@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { LineSplitter, MAX_LINE_CHARS, type StreamParser, TOO_LONG } from "./lines.ts";
 import type { ParseResult } from "./types.ts";
 
 /** One `[NEW]`, `[CHG]` or `[DEL]` line about a device, with its continuation lines folded in. */
@@ -65,18 +66,6 @@ export interface BtDeviceInfo {
   batteryPercent: number | null;
 }
 
-/** Incremental parser: feed chunks as they arrive, split anywhere, then call `end()` once. */
-export interface BluetoothctlStreamParser {
-  /** Events completed by this chunk; an event waits until the next line shows it has no continuation. */
-  push(chunk: string): BtEvent[];
-  /** Events still held back by the last lines. */
-  end(): BtEvent[];
-  /** Every warning so far, `line N: …`. */
-  readonly warnings: string[];
-}
-
-/** Longer lines are skipped with a warning: real ones stay under a few hundred characters. */
-const MAX_LINE_CHARS = 65_536;
 const MAC = "[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}";
 // CSI (colour, ESC[K, ESC[22P), OSC titles, two-byte escapes and a lone ESC.
 // deno-lint-ignore no-control-regex
@@ -190,10 +179,9 @@ type Pending = { event: BtEvent | null; hex: string[] | null };
  * // parser.warnings[0]: 'line 2: unrecognised line "[CHG] Dev"'
  * ```
  */
-export function createBluetoothctlStreamParser(): BluetoothctlStreamParser {
+export function createBluetoothctlStreamParser(): StreamParser<BtEvent> {
   const warnings: string[] = [];
-  let buffer = "";
-  let overflow = false;
+  const lines = new LineSplitter();
   let lineNo = 0;
   let pending: Pending | null = null;
 
@@ -212,9 +200,7 @@ export function createBluetoothctlStreamParser(): BluetoothctlStreamParser {
   function handleLine(raw: string | null, out: BtEvent[]): void {
     lineNo++;
     const warn = warnAt(lineNo);
-    if (raw === null || raw.length > MAX_LINE_CHARS) {
-      return warn(`longer than ${MAX_LINE_CHARS} characters, skipped`);
-    }
+    if (raw === null) return warn(TOO_LONG);
     const { text, prompted } = cleanLine(raw);
     const hex = HEXDUMP.exec(text);
     if (hex && pending?.hex) return void pending.hex.push(hex[1].replaceAll(" ", "").toLowerCase());
@@ -290,22 +276,12 @@ export function createBluetoothctlStreamParser(): BluetoothctlStreamParser {
     warnings,
     push(chunk: string): BtEvent[] {
       const out: BtEvent[] = [];
-      let start = 0;
-      for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", start)) {
-        handleLine(overflow ? null : buffer + chunk.slice(start, nl), out);
-        buffer = "";
-        overflow = false;
-        start = nl + 1;
-      }
-      if (!overflow) buffer += chunk.slice(start);
-      // Stop growing a line that will be skipped anyway, so a newline-free stream cannot eat memory.
-      if (buffer.length > MAX_LINE_CHARS) [buffer, overflow] = ["", true];
+      lines.push(chunk, (line) => handleLine(line, out));
       return out;
     },
     end(): BtEvent[] {
       const out: BtEvent[] = [];
-      if (overflow || buffer !== "") handleLine(overflow ? null : buffer, out);
-      [buffer, overflow] = ["", false];
+      lines.end((line) => handleLine(line, out));
       flush(out);
       return out;
     },
@@ -332,7 +308,7 @@ function* cleanLines(text: string, warnings: string[]): Generator<Cleaned & { li
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].length > MAX_LINE_CHARS) {
-      warnings.push(`line ${i + 1}: longer than ${MAX_LINE_CHARS} characters, skipped`);
+      warnings.push(`line ${i + 1}: ${TOO_LONG}`);
     } else yield { ...cleanLine(lines[i]), lineNo: i + 1 };
   }
 }

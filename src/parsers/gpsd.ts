@@ -9,6 +9,7 @@
  * @module
  */
 
+import { LineSplitter, MAX_LINE_CHARS, type StreamParser, TOO_LONG } from "./lines.ts";
 import type { ParseResult } from "./types.ts";
 
 /** A time-position-velocity report. Units: metres, metres per second, degrees. */
@@ -112,9 +113,6 @@ export type GpsdKnownMessage =
 /** Any gpsd message. Known classes always come as their own type, never as {@link GpsdOther}. */
 export type GpsdMessage = GpsdKnownMessage | GpsdOther;
 
-/** Longest line accepted; gpsd's own reports stay under 10 kB, so longer means corruption. */
-export const MAX_LINE_CHARS = 65_536;
-
 /** How far GPS time may stray from a set system clock, see {@link gpsTimeIsPlausible}. */
 export const GPS_TIME_TOLERANCE_DAYS = 366;
 
@@ -125,7 +123,6 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{
 const CLASS_NAME = /^[A-Za-z0-9_]{1,32}$/;
 const MAX_TEXT_CHARS = 256;
 const DAY_MS = 86_400_000;
-const TOO_LONG = `longer than ${MAX_LINE_CHARS} characters, skipped`;
 
 type Json = Record<string, unknown>;
 
@@ -213,25 +210,14 @@ export function parseGpspipe(text: string): ParseResult<GpsdMessage> {
  * parser.end(); // []
  * ```
  */
-export function createGpspipeStreamParser(): {
-  push(chunk: string): GpsdMessage[];
-  end(): GpsdMessage[];
-  warnings: string[];
-} {
+export function createGpspipeStreamParser(): StreamParser<GpsdMessage> {
   const warnings: string[] = [];
-  let pending: string[] = [];
-  let pendingChars = 0;
-  let overlong = false;
+  const lines = new LineSplitter();
   let lineNumber = 0;
 
-  const finishLine = (tail: string, out: GpsdMessage[]): void => {
+  const finishLine = (line: string | null, out: GpsdMessage[]): void => {
     lineNumber++;
-    const tooLong = overlong || pendingChars + tail.length > MAX_LINE_CHARS;
-    const line = tooLong ? "" : pending.length ? pending.join("") + tail : tail;
-    pending = [];
-    pendingChars = 0;
-    overlong = false;
-    const { message, warning } = tooLong ? fail(TOO_LONG) : parseGpsdLine(line);
+    const { message, warning } = line === null ? fail(TOO_LONG) : parseGpsdLine(line);
     if (warning) warnings.push(`line ${lineNumber}: ${warning}`);
     if (message) out.push(message);
   };
@@ -240,22 +226,12 @@ export function createGpspipeStreamParser(): {
     warnings,
     push(chunk: string): GpsdMessage[] {
       const out: GpsdMessage[] = [];
-      let start = 0;
-      for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
-        finishLine(chunk.slice(start, nl), out);
-        start = nl + 1;
-      }
-      if (start < chunk.length && !overlong) {
-        pendingChars += chunk.length - start;
-        overlong = pendingChars > MAX_LINE_CHARS; // stop buffering: the line will be dropped
-        if (overlong) pending = [];
-        else pending.push(chunk.slice(start));
-      }
+      lines.push(chunk, (line) => finishLine(line, out));
       return out;
     },
     end(): GpsdMessage[] {
       const out: GpsdMessage[] = [];
-      if (pending.length || overlong) finishLine("", out);
+      lines.end((line) => finishLine(line, out));
       return out;
     },
   };

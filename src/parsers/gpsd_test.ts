@@ -5,10 +5,10 @@ import {
   type GpsdTpv,
   gpsTimeIsPlausible,
   isGpsdClass,
-  MAX_LINE_CHARS,
   parseGpsdLine,
   parseGpspipe,
 } from "./gpsd.ts";
+import { MAX_LINE_CHARS } from "./lines.ts";
 import { sharedCaptures } from "../../tests/shared_fixtures.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/gpsd/", import.meta.url);

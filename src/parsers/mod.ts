@@ -4,6 +4,7 @@
  * is a warning, never an exception; no `Deno.*` here, so they run anywhere and fuzz cheaply.
  */
 export type { ParseResult } from "./types.ts";
+export { LineSplitter, MAX_LINE_CHARS, type StreamParser } from "./lines.ts";
 export { channelFromFreq, type IwBss, parseIwScan } from "./iw_scan.ts";
 export {
   type BtDeviceInfo,
