@@ -15,6 +15,7 @@
  *   Kismet write). Bluetooth rows: AuthMode `Misc [BT]` or `Misc [LE]` and Type BT or BLE as in
  *   Kismet's converter, Channel and Frequency 0, MfgrId the company id when the data has one.
  */
+import type { EncryptionLabel } from "../parsers/iw_scan.ts";
 import { csvField } from "./csv.ts";
 import type { ExportPoint, ExportSource } from "./source.ts";
 
@@ -58,8 +59,9 @@ export function wiglePreHeader(device: WigleDevice): string {
   },device=piwardrive,display=,board=,brand=,star=Sol,body=3,subBody=0`;
 }
 
-// One bracket per label of the encryption summary (labels of `parseIwScan`'s `encryption`).
-const AUTH_BRACKETS: Record<string, string> = {
+// One bracket per label of the encryption summary (labels of `parseIwScan`'s `encryption`): typed
+// by that list, so a label the parser gains cannot miss its bracket here.
+const AUTH_BRACKETS: Record<EncryptionLabel, string> = {
   "WPA3-SAE": "[WPA3-SAE-CCMP]",
   "WPA3-EAP": "[WPA3-EAP-CCMP]",
   "WPA3-OWE": "[WPA3-OWE-CCMP]",
@@ -100,7 +102,7 @@ const AUTH_MODES = new Map<string, string>();
 
 function authModeOf(encryption: string): string {
   const brackets = encryption.split("/").map((label) => label.trim()).filter(Boolean).map((label) =>
-    AUTH_BRACKETS[label] ?? `[${label.replace(/[[\]]/g, "")}]`
+    AUTH_BRACKETS[label as EncryptionLabel] ?? `[${label.replace(/[[\]]/g, "")}]`
   );
   return `${brackets.join("")}[ESS]`;
 }

@@ -42,10 +42,11 @@ export interface IwBss {
   capabilityHex: number | null;
   /** Bit 0x0010 of `capabilityHex`: some iw builds omit the word "Privacy" although the bit is set. */
   privacy: boolean;
-  /** Summary for `wifi_networks.encryption`, e.g. "WPA3-SAE/WPA2-PSK" (rule at `securityParts`). */
+  /**
+   * Summary for `wifi_networks.encryption`, e.g. "WPA3-SAE/WPA2-PSK" (rule at `securityLabels`),
+   * labels from `ENCRYPTION_LABELS`; the WiGLE AuthMode is derived from it (`wigleAuthMode`).
+   */
   encryption: string;
-  /** Android/WiGLE capability string, e.g. "[WPA2-PSK-CCMP][ESS]" (rule at `securityParts`). */
-  authMode: string;
   rsn: SecurityInfo | null;
   wpa: SecurityInfo | null;
 }
@@ -85,7 +86,7 @@ const CIPHER_NAMES = new Map([
   ...suiteTable("00-0f-ac", CIPHERS),
   ...suiteTable("00-50-f2", CIPHERS),
 ]);
-// Kind of each AKM: decides its WPA generation in `encryption` and `authMode`.
+// Kind of each AKM: decides its WPA generation in `encryption`.
 const AKM_KIND = new Map(
   Object.entries({
     SAE: "SAE FT/SAE SAE-EXT-KEY FT/SAE-EXT-KEY",
@@ -96,10 +97,26 @@ const AKM_KIND = new Map(
     DPP: "DPP",
   }).flatMap(([kind, names]) => names.split(" ").map((n) => [n, kind] as [string, string])),
 );
-const LABEL_RANK = ["WPA3-SAE", "WPA3-EAP", "WPA3-OWE", "WPA3-DPP", "WPA2-EAP", "WPA2-PSK", "WPA2"]
-  .concat(["WPA-EAP", "WPA-PSK", "WPA"]);
-const GENERATIONS = ["WPA", "WPA2", "WPA3"];
-const CIPHER_RANK = ["GCMP-256", "CCMP-256", "GCMP", "CCMP", "TKIP", "WEP-104", "WEP-40"];
+/**
+ * Every label `IwBss.encryption` is made of, strongest first (the order within a summary): an
+ * RSN or WPA block gives the first ten, the privacy bit alone "WEP", neither "Open".
+ */
+export const ENCRYPTION_LABELS = [
+  "WPA3-SAE",
+  "WPA3-EAP",
+  "WPA3-OWE",
+  "WPA3-DPP",
+  "WPA2-EAP",
+  "WPA2-PSK",
+  "WPA2",
+  "WPA-EAP",
+  "WPA-PSK",
+  "WPA",
+  "WEP",
+  "Open",
+] as const;
+export type EncryptionLabel = typeof ENCRYPTION_LABELS[number];
+const LABEL_RANK: readonly string[] = ENCRYPTION_LABELS.slice(0, 10);
 
 /** Which multi-line field the `*` items under it belong to. */
 type Block = "other" | "rsn" | "wpa" | "ht";
@@ -240,7 +257,6 @@ function openRecord(body: string, line: number, warn: Warn): Draft | null {
       capabilityHex: null,
       privacy: false,
       encryption: "Open",
-      authMode: "",
       rsn: null,
       wpa: null,
     },
@@ -486,19 +502,12 @@ function finish(d: Draft, warn: Warn): IwBss {
   const announced = d.ds ?? d.ht;
   const fits = announced !== null && checkChannel(announced, r.freqMhz, d.line, warn) !== null;
   r.channel = fits ? announced : r.freqMhz === null ? null : channelFromFreq(r.freqMhz);
-  const wpa = securityParts(r.wpa, "WPA");
-  const rsn = securityParts(r.rsn, "WPA2");
-  const labels = [...wpa.labels, ...rsn.labels];
+  const labels = [...securityLabels(r.wpa, "WPA"), ...securityLabels(r.rsn, "WPA2")];
   r.encryption = labels.length > 0
     ? LABEL_RANK.filter((l) => labels.includes(l)).join("/")
     : r.privacy
     ? "WEP"
     : "Open";
-  let flags = r.rsn === null && r.wpa === null && r.privacy ? "[WEP]" : "";
-  if (d.mesh) flags += "[MESH]";
-  if (r.capabilityHex !== null && (r.capabilityHex & 0x0001) !== 0) flags += "[ESS]";
-  if (r.capabilityHex !== null && (r.capabilityHex & 0x0002) !== 0) flags += "[IBSS]";
-  r.authMode = wpa.brackets + rsn.brackets + flags;
   return r;
 }
 
@@ -515,7 +524,7 @@ function checkChannel(ch: number, freqMhz: number | null, line: number, warn: Wa
 }
 
 /**
- * Labels for `encryption` and brackets for `authMode` from one RSN ("WPA2") or WPA block.
+ * Labels for `encryption` from one RSN ("WPA2") or WPA block.
  *
  * `encryption` (the `wifi_networks.encryption` column) is one label per AKM, strongest first, joined
  * by "/": RSN gives WPA3-SAE (SAE family), WPA3-EAP (Suite B, FT/EAP/SHA-384, or EAP/SHA-256 with MFP
@@ -523,39 +532,16 @@ function checkChannel(ch: number, freqMhz: number | null, line: number, warn: Wa
  * (PSK family, MFP or not); WPA gives WPA-EAP / WPA-PSK; a block with no known AKM gives bare
  * "WPA2"/"WPA". The privacy bit without either block is "WEP", else "Open" (also with no
  * `capability:` line).
- *
- * `authMode` (Android/WiGLE style) is `[WPA-<akms>-<ciphers>]` for a WPA block, then `[WPA2-…]` and
- * `[WPA3-…]` for the RSN AKMs of each generation (AKMs in printed order joined by "+", pairwise
- * ciphers strongest first joined by "+", empty parts left out), `[WEP]` for WEP, then `[MESH]`,
- * `[ESS]`, `[IBSS]` from the MESH ID and capability bits 0x0001/0x0002. No `[WPS]`.
  */
-function securityParts(sec: SecurityInfo | null, proto: "WPA" | "WPA2") {
+function securityLabels(sec: SecurityInfo | null, proto: "WPA" | "WPA2"): string[] {
   const labels: string[] = [];
-  if (sec === null) return { labels, brackets: "" };
-  const akms: string[][] = [[], [], []]; // AKMs of generation WPA, WPA2, WPA3
+  if (sec === null) return labels;
   for (const suite of sec.authSuites) {
     const label = akmLabel(suite, proto, sec.mfpRequired);
-    const generation = label.startsWith("WPA3") ? 2 : label.startsWith("WPA2") ? 1 : 0;
-    if (!akms[generation].includes(suite)) akms[generation].push(suite);
     if (label.includes("-") && !labels.includes(label)) labels.push(label);
   }
   if (labels.length === 0) labels.push(proto);
-  const ciphers = sec.pairwiseCiphers.length < 2
-    ? sec.pairwiseCiphers.join("")
-    : [...new Set(sec.pairwiseCiphers)].sort((a, b) => cipherRank(a) - cipherRank(b)).join("+");
-  let brackets = "";
-  for (let g = 0; g < 3; g++) {
-    const empty = sec.authSuites.length === 0 && g === (proto === "WPA" ? 0 : 1);
-    if (akms[g].length === 0 && !empty) continue;
-    const akm = akms[g].length > 0 ? `-${akms[g].join("+")}` : "";
-    brackets += `[${GENERATIONS[g]}${akm}${ciphers === "" ? "" : `-${ciphers}`}]`;
-  }
-  return { labels, brackets };
-}
-
-function cipherRank(cipher: string): number {
-  const i = CIPHER_RANK.indexOf(cipher);
-  return i < 0 ? CIPHER_RANK.length : i;
+  return labels;
 }
 
 function akmLabel(suite: string, proto: "WPA" | "WPA2", mfpRequired: boolean): string {
