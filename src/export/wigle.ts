@@ -15,7 +15,7 @@
  *   Kismet write). Bluetooth rows: AuthMode `Misc [BT]` or `Misc [LE]` and Type BT or BLE as in
  *   Kismet's converter, Channel and Frequency 0, MfgrId the company id when the data has one.
  */
-import type { EncryptionLabel } from "../parsers/iw_scan.ts";
+import type { EncryptionLabel } from "../parsers/iw_security.ts";
 import { csvField } from "./csv.ts";
 import type { ExportPoint, ExportSource } from "./source.ts";
 

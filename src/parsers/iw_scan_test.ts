@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { channelFromFreq, ENCRYPTION_LABELS, type IwBss, parseIwScan } from "./iw_scan.ts";
+import { channelFromFreq } from "./iw_channel.ts";
+import { type IwBss, parseIwScan } from "./iw_scan.ts";
+import { ENCRYPTION_LABELS } from "./iw_security.ts";
 import { sharedCaptures } from "../../tests/shared_fixtures.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/iw/", import.meta.url);

@@ -5,7 +5,9 @@
  */
 export type { ParseResult } from "./types.ts";
 export { LineSplitter, MAX_LINE_CHARS, type StreamParser } from "./lines.ts";
-export { channelFromFreq, type IwBss, parseIwScan } from "./iw_scan.ts";
+export { type IwBss, parseIwScan } from "./iw_scan.ts";
+export { channelFromFreq } from "./iw_channel.ts";
+export { ENCRYPTION_LABELS, type EncryptionLabel, type SecurityInfo } from "./iw_security.ts";
 export {
   type BtDeviceInfo,
   type BtEvent,
