@@ -3,7 +3,8 @@
  * gpsd reports into track points, and the position an observation may carry — only from a fix
  * of mode 2 or 3 that is at most `maxFixAgeMs` old.
  */
-import type { BtDeviceInfo, BtEvent } from "../parsers/bluetoothctl.ts";
+import type { BtEvent } from "../parsers/bluetoothctl.ts";
+import type { BtDeviceInfo } from "../parsers/bluetoothctl_info.ts";
 import {
   type GpsdMessage,
   type GpsdTpv,

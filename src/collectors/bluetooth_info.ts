@@ -3,7 +3,7 @@
  * short-lived process at a time, in the background) tells its address type, icon, UUIDs and
  * TX power, which the next tick stores with it.
  */
-import { type BtDeviceInfo, parseBluetoothctlInfo } from "../parsers/bluetoothctl.ts";
+import { type BtDeviceInfo, parseBluetoothctlInfo } from "../parsers/bluetoothctl_info.ts";
 import { runTool, type ToolResult } from "./tool.ts";
 
 const INFO_TIMEOUT_MS = 5_000;

@@ -1,16 +1,25 @@
 /**
- * Parsers for `bluetoothctl` output: the event stream of an interactive session (`scan on`), the
- * `devices` list and `info <MAC>`. Pure: text in, records and warnings out. An odd line becomes a
- * warning, never an exception, and every pattern is linear so hostile input cannot stall a collector.
- *
- * Each line is first cleaned the way a terminal would show it: the text after its last `\r`, without
- * ANSI sequences, readline's \x01/\x02 markers or other control characters, and without the prompt
- * (`[bluetooth]# `, `[bluetoothctl]> `, `[My Phone]# `, `[bluetooth]$ `). Device names are otherwise
- * kept exactly as printed.
+ * Parsers for the `bluetoothctl` session: the event stream of an interactive session (`scan on`)
+ * and the `devices` list (`bluetoothctl_info.ts` reads `info <MAC>`). Pure: text in, records and
+ * warnings out. An odd line becomes a warning, never an exception, and every pattern is linear so
+ * hostile input cannot stall a collector. Lines are cleaned as `bluetoothctl_text.ts` says.
  *
  * @module
  */
-import { LineSplitter, MAX_LINE_CHARS, type StreamParser, TOO_LONG } from "./lines.ts";
+import { LineSplitter, type StreamParser, TOO_LONG } from "./lines.ts";
+import {
+  cleanLine,
+  cleanLines,
+  DEVICE,
+  HEXDUMP,
+  MAC,
+  nameOf,
+  numberIn,
+  quote,
+  SUB_KEY,
+  UUID,
+  type Warn,
+} from "./bluetoothctl_text.ts";
 import type { ParseResult } from "./types.ts";
 
 /** One `[NEW]`, `[CHG]` or `[DEL]` line about a device, with its continuation lines folded in. */
@@ -33,56 +42,8 @@ export interface BtEvent {
   /** `UUIDs` value, or the `ServiceData` key. */
   uuid: string | null;
 }
-
-/** One entry of the `UUID:` lines of `info`. */
-export interface BtUuid {
-  /** bluetoothctl's name, possibly cut short (`Advanced Audio Distribu..`). */
-  name: string;
-  uuid: string;
-}
-
-/** What `bluetoothctl info <MAC>` says about one device. */
-export interface BtDeviceInfo {
-  address: string;
-  addressType: "public" | "random" | null;
-  name: string | null;
-  /** Null when it is only BlueZ's fallback (the MAC with dashes). */
-  alias: string | null;
-  deviceClass: number | null;
-  icon: string | null;
-  appearance: number | null;
-  paired: boolean | null;
-  bonded: boolean | null;
-  trusted: boolean | null;
-  blocked: boolean | null;
-  connected: boolean | null;
-  legacyPairing: boolean | null;
-  rssiDbm: number | null;
-  txPowerDbm: number | null;
-  uuids: BtUuid[];
-  /** The first `ManufacturerData` entry only; further entries raise a warning. */
-  manufacturerId: number | null;
-  manufacturerData: string | null;
-  batteryPercent: number | null;
-}
-
-const MAC = "[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}";
-// CSI (colour, ESC[K, ESC[22P), OSC titles, two-byte escapes and a lone ESC.
-// deno-lint-ignore no-control-regex
-const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])?/g;
-// C0 controls except tab (info indents with it); \x01/\x02 are readline's markers.
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/g;
-const PROMPT = /^(?:\[[^\]]*\][#>$] ?)+/;
 const TAG = /\[(NEW|CHG|DEL)\] /;
-const DEVICE = new RegExp(`^Device (${MAC})(?: (.*))?$`, "s");
-const INFO_HEADER = new RegExp(`^(Device|Controller) (${MAC})(?: \\(([a-z]+)\\))?\\s*$`);
-const FIELD = /^[ \t]+([^:\s][^:]*):(?: ?(.*))?$/s; // the key starts after the indent: linear
-const HEXDUMP = /^[ \t]+((?:[0-9a-fA-F]{2} ){0,15}[0-9a-fA-F]{2})(?: {2,}.*)?$/s;
-const NUMBER = /^(?:(-?\d{1,10})|0x([0-9a-fA-F]{1,8})(?: \((-?\d{1,10})\))?)$/;
-const SUB_KEY = /^(.+)[ .](Key|Value)$/;
 const PROPERTY = /^[A-Za-z][A-Za-z0-9 ._-]{0,63}$/;
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 // Objects other than devices that bluetoothctl reports: not wardriving data, not odd either.
 const OTHER_OBJECT =
   /^(?:Controller|Primary|Secondary|Characteristic|Descriptor|Attribute|Transport|Endpoint|Player|Folder|Item|Media|Battery|Advertisement|Set)\b/;
@@ -106,47 +67,6 @@ const QUIET = new RegExp(
   })$`,
   "s",
 );
-
-/** `prompted`: a prompt came first, so without an event the line is an echoed command. */
-type Cleaned = { text: string; prompted: boolean };
-type Warn = (msg: string) => void;
-
-function cleanLine(raw: string): Cleaned {
-  let end = raw.length;
-  while (end > 0 && raw.charCodeAt(end - 1) === 13) end--; // CRLF, no regex: a long \r run stays linear
-  let line = raw.slice(raw.lastIndexOf("\r", end - 1) + 1, end);
-  line = line.replace(ANSI, "").replace(CONTROL, "");
-  const prompt = PROMPT.exec(line);
-  return prompt
-    ? { text: line.slice(prompt[0].length), prompted: true }
-    : { text: line, prompted: false };
-}
-
-/** Quotes a line for a warning, cut short so a 1 MB line cannot flood the log. */
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
-}
-
-/**
- * `-60`, `0xffffffc4 (-60)` (5.67+: the decimal in parentheses wins) or bare hex `0x00240404`,
- * within [min, max]; otherwise null with a warning, since a clamped or invented value would lie.
- */
-function numberIn(raw: string, min: number, max: number, what: string, warn: Warn): number | null {
-  const m = NUMBER.exec(raw.trim());
-  const decimal = m?.[1] ?? m?.[3];
-  const n = decimal !== undefined ? Number(decimal) : m ? parseInt(m[2], 16) : null;
-  if (n === null) warn(`cannot read ${what} ${quote(raw)}`);
-  else if (n < min || n > max) warn(`${what} ${n} out of range ${min}…${max}`);
-  else return n;
-  return null;
-}
-
-/** BlueZ falls back to the MAC with dashes when a device has no name: that is not a name. */
-function nameOf(alias: string | undefined, address: string): string | null {
-  if (!alias || alias.toUpperCase() === address.replaceAll(":", "-")) return null;
-  return alias;
-}
-
 function blankEvent(kind: BtEvent["kind"], address: string): BtEvent {
   return {
     kind,
@@ -302,17 +222,6 @@ export function parseBluetoothctlEvents(text: string): ParseResult<BtEvent> {
   const records = [...parser.push(text), ...parser.end()];
   return { records, warnings: parser.warnings };
 }
-
-/** Cleaned lines with their numbers; over-long ones become warnings instead. */
-function* cleanLines(text: string, warnings: string[]): Generator<Cleaned & { lineNo: number }> {
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].length > MAX_LINE_CHARS) {
-      warnings.push(`line ${i + 1}: ${TOO_LONG}`);
-    } else yield { ...cleanLine(lines[i]), lineNo: i + 1 };
-  }
-}
-
 /**
  * Parses `bluetoothctl devices`: one `Device <MAC> <alias>` per line.
  *
@@ -335,142 +244,4 @@ export function parseBluetoothctlDevices(
     }
   }
   return { records, warnings };
-}
-
-type Setter = (info: BtDeviceInfo, value: string, warn: Warn) => void;
-type FlagKey = "paired" | "bonded" | "trusted" | "blocked" | "connected" | "legacyPairing";
-const flag = (key: FlagKey): Setter => (info, value, warn) => {
-  if (value.trim() === "yes" || value.trim() === "no") info[key] = value.trim() === "yes";
-  else warn(`${key} is neither yes nor no: ${quote(value)}`);
-};
-/** One setter per `info` field, given the text after `Key: ` as printed. A Map: no `__proto__`. */
-const INFO_FIELDS = new Map<string, Setter>([
-  ["Name", (info, value) => void (info.name = value === "" ? null : value)],
-  ["Alias", (info, value) => void (info.alias = nameOf(value, info.address))],
-  ["Icon", (info, value) => void (info.icon = value.trim() === "" ? null : value.trim())],
-  ["Class", (info, v, warn) => void (info.deviceClass = numberIn(v, 0, 0xffffffff, "Class", warn))],
-  [
-    "Appearance",
-    (info, v, warn) => void (info.appearance = numberIn(v, 0, 0xffff, "Appearance", warn)),
-  ],
-  ["RSSI", (info, v, warn) => void (info.rssiDbm = numberIn(v, -127, 0, "RSSI", warn))],
-  ["TxPower", (info, v, warn) => void (info.txPowerDbm = numberIn(v, -127, 20, "TxPower", warn))],
-  [
-    "Battery Percentage",
-    (info, v, warn) => void (info.batteryPercent = numberIn(v, 0, 100, "battery", warn)),
-  ],
-  ["UUID", (info, value, warn) => {
-    const open = value.lastIndexOf("(");
-    const uuid = open >= 0 && value.endsWith(")") ? value.slice(open + 1, -1) : "";
-    if (UUID.test(uuid)) info.uuids.push({ name: value.slice(0, open).trim(), uuid });
-    else warn(`cannot read UUID ${quote(value)}`);
-  }],
-  ["Paired", flag("paired")],
-  ["Bonded", flag("bonded")],
-  ["Trusted", flag("trusted")],
-  ["Blocked", flag("blocked")],
-  ["Connected", flag("connected")],
-  ["LegacyPairing", flag("legacyPairing")],
-]);
-// Printed by `info` but of no use to a wardriving log.
-const SKIPPED =
-  "Modalias WakeAllowed ServicesResolved AdvertisingFlags AdvertisingData ServiceData";
-for (const key of `${SKIPPED} Sets CablePairing PreferredBearer`.split(" ")) {
-  INFO_FIELDS.set(key, () => {});
-}
-
-function emptyInfo(address: string, addressType: BtDeviceInfo["addressType"]): BtDeviceInfo {
-  return {
-    address,
-    addressType,
-    name: null,
-    alias: null,
-    deviceClass: null,
-    icon: null,
-    appearance: null,
-    paired: null,
-    bonded: null,
-    trusted: null,
-    blocked: null,
-    connected: null,
-    legacyPairing: null,
-    rssiDbm: null,
-    txPowerDbm: null,
-    uuids: [],
-    manufacturerId: null,
-    manufacturerData: null,
-    batteryPercent: null,
-  };
-}
-
-/** The controller warning: `show` output describes the adapter, which is not a device seen. */
-function controllerWarning(lineNo: number, header: string, lines: Cleaned[]): string {
-  const features = lines.some((l) => l.text.trim() === "Advertising Features:");
-  const section = features ? ', with an "Advertising Features:" section' : "";
-  return `line ${lineNo}: ${
-    quote(header)
-  } is a controller (bluetoothctl show${section}), not a device: no record`;
-}
-
-/**
- * Parses `bluetoothctl info <MAC>` into zero or one record. Controller output (`show`) yields none.
- *
- * @example
- * ```ts
- * const { records } = parseBluetoothctlInfo("Device AA:BB:CC:DD:EE:FF (random)\n\tRSSI: -52\n");
- * // records[0].addressType === "random", records[0].rssiDbm === -52
- * ```
- */
-export function parseBluetoothctlInfo(text: string): ParseResult<BtDeviceInfo> {
-  const warnings: string[] = [];
-  const lines = [...cleanLines(text, warnings)];
-  let info: BtDeviceInfo | null = null;
-  /** Hexdump lines after a `…Value:` line; `keep` only for the first manufacturer entry. */
-  let hex: { parts: string[]; keep: boolean } | null = null;
-  let manufacturerEntries = 0;
-  const endHex = () => {
-    if (info && hex?.keep && hex.parts.length) info.manufacturerData = hex.parts.join("");
-    hex = null;
-  };
-
-  for (const [i, { text: line, prompted, lineNo }] of lines.entries()) {
-    const warn = (msg: string) => void warnings.push(`line ${lineNo}: ${msg}`);
-    const dump = HEXDUMP.exec(line);
-    if (dump && hex) {
-      hex.parts.push(dump[1].replaceAll(" ", "").toLowerCase());
-      continue;
-    }
-    endHex();
-    if (line.trim() === "") continue;
-    const header = INFO_HEADER.exec(line);
-    const field = FIELD.exec(line);
-    if (header?.[1] === "Controller") {
-      warnings.push(controllerWarning(lineNo, line.trim(), lines.slice(i)));
-      break;
-    } else if (header && info) {
-      warn(`second device ${quote(line)} ignored: info describes one device`);
-      break;
-    } else if (header) {
-      const type = header[3] ?? null;
-      const known = type === "public" || type === "random";
-      if (type !== null && !known) warn(`unknown address type "${type}"`);
-      info = emptyInfo(header[2].toUpperCase(), known ? type : null);
-    } else if (info && field) {
-      const [key, value] = [field[1].trim(), field[2] ?? ""];
-      const sub = SUB_KEY.exec(key);
-      if (sub?.[1] === "ManufacturerData" && sub[2] === "Key" && ++manufacturerEntries === 1) {
-        info.manufacturerId = numberIn(value, 0, 0xffff, "manufacturer id", warn);
-      } else if (sub?.[1] === "ManufacturerData" && sub[2] === "Key") {
-        warn(`manufacturer data entry ${manufacturerEntries} ignored: only the first is kept`);
-      } else if (sub?.[1] === "ManufacturerData") {
-        hex = { parts: [], keep: manufacturerEntries <= 1 };
-      } else if (INFO_FIELDS.has(sub?.[1] ?? key)) {
-        INFO_FIELDS.get(sub?.[1] ?? key)?.(info, value, warn);
-        // An empty value (`AdvertisingFlags:`, `ServiceData Value:`) is followed by a hexdump.
-        if (value === "") hex = { parts: [], keep: false };
-      } else warn(`unknown field ${quote(key)}`);
-    } else if (!prompted) warn(`unrecognised line ${quote(line)}`);
-  }
-  endHex();
-  return { records: info ? [info] : [], warnings };
 }

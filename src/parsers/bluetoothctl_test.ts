@@ -8,8 +8,8 @@ import {
   createBluetoothctlStreamParser,
   parseBluetoothctlDevices,
   parseBluetoothctlEvents,
-  parseBluetoothctlInfo,
 } from "./bluetoothctl.ts";
+import { parseBluetoothctlInfo } from "./bluetoothctl_info.ts";
 import { sharedCaptures } from "../../tests/shared_fixtures.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/bluetoothctl/", import.meta.url);

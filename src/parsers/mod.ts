@@ -9,13 +9,12 @@ export { type IwBss, parseIwScan } from "./iw_scan.ts";
 export { channelFromFreq } from "./iw_channel.ts";
 export { ENCRYPTION_LABELS, type EncryptionLabel, type SecurityInfo } from "./iw_security.ts";
 export {
-  type BtDeviceInfo,
   type BtEvent,
   createBluetoothctlStreamParser,
   parseBluetoothctlDevices,
   parseBluetoothctlEvents,
-  parseBluetoothctlInfo,
 } from "./bluetoothctl.ts";
+export { type BtDeviceInfo, type BtUuid, parseBluetoothctlInfo } from "./bluetoothctl_info.ts";
 export {
   createGpspipeStreamParser,
   type GpsdMessage,

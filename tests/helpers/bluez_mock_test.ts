@@ -9,8 +9,8 @@ import {
   createBluetoothctlStreamParser,
   parseBluetoothctlDevices,
   parseBluetoothctlEvents,
-  parseBluetoothctlInfo,
 } from "../../src/parsers/bluetoothctl.ts";
+import { parseBluetoothctlInfo } from "../../src/parsers/bluetoothctl_info.ts";
 import { bluezMockAvailable, bluezMockMissing, startBluezMock } from "./bluez_mock.ts";
 
 const skip = !bluezMockAvailable() && Deno.env.get("CI") !== "true";
