@@ -33,6 +33,17 @@ function parseGpsd(value: string): string {
   return value;
 }
 
+/**
+ * The `collect` command: the logging loop, live, replayed (`--replay`) or on the built-in sample
+ * drive (`--demo`, read through `embeddedDrive`).
+ * `io` takes its output, `globals()` gives the program's global options (`--db`, `--debug`,
+ * `--migrations-dir`) when the action runs.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(collectCommand(io, () => program.opts(), sampleDrive));
+ * ```
+ */
 export function collectCommand(
   io: Io,
   globals: () => GlobalOptions,

@@ -16,6 +16,16 @@ import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 import { refuseStoredSecret } from "../upload/credentials.ts";
 
+/**
+ * The `config` command and its `get`, `set`, `unset` and `list` sub-commands.
+ * `io` takes its output, `globals()` gives the program's global options (`--db`, `--debug`,
+ * `--migrations-dir`) when the action runs.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(configCommand(io, () => program.opts()));
+ * ```
+ */
 export function configCommand(io: Io, globals: () => GlobalOptions) {
   const config = new Command("config").description(
     "Read and change settings stored in the database",

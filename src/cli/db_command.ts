@@ -19,6 +19,17 @@ import { jsonOption, lockWaitOption } from "./options.ts";
 import { addRecoveryCommands, checkJson } from "./db_recovery_command.ts";
 import { printSlowQueries, slowQueriesAt } from "./slow_queries_output.ts";
 
+/**
+ * The `db` command and its sub-commands (check, vacuum, analyze, stats, indexes, backup, restore,
+ * salvage, reindex); `exit` receives the code of `db check` and of the recovery checks.
+ * `io` takes its output, `globals()` gives the program's global options (`--db`, `--debug`,
+ * `--migrations-dir`) when the action runs.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(dbCommand(io, () => program.opts()));
+ * ```
+ */
 export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   const db = new Command("db").description("Database maintenance and monitoring");
   const path = () => resolveDbPath(globals());

@@ -6,6 +6,16 @@ import { openCurrentDatabase } from "./open_for_writing.ts";
 
 const PROGRESS_MS = 250;
 
+/**
+ * The `import` command: other loggers' files into the database.
+ * `io` takes its output, `globals()` gives the program's global options (`--db`, `--debug`,
+ * `--migrations-dir`) when the action runs.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(importCommand(io, () => program.opts()));
+ * ```
+ */
 export function importCommand(io: Io, globals: () => GlobalOptions) {
   return new Command("import")
     .description(

@@ -15,6 +15,17 @@ import { warnAboutPlatform } from "./platform.ts";
 import { migrateLintCommand } from "./migrate_lint_command.ts";
 import { rehearseCommand } from "./migrate_rehearse.ts";
 
+/**
+ * The `migrate` command (run, `--status`, `--verify`, `--dry-run`, `--rehearse`) with its `lint`
+ * sub-command; `exit` receives an exit code other than 0 (verification failed, schema newer).
+ * `io` takes its output, `globals()` gives the program's global options (`--db`, `--debug`,
+ * `--migrations-dir`) when the action runs.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(migrateCommand(io, () => program.opts()));
+ * ```
+ */
 export function migrateCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   return new Command("migrate")
     .description(

@@ -15,6 +15,16 @@ import { jsonOption } from "./options.ts";
 /** The baseline's file name, beside the migrations. */
 export const BASELINE_FILE = "lint-baseline.json";
 
+/**
+ * The `migrate lint` sub-command; `exit` receives 3 when a migration breaks a rule.
+ * `io` takes its output, `globals()` gives the program's global options (`--db`, `--debug`,
+ * `--migrations-dir`) when the action runs.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(migrateLintCommand(io, () => program.opts()));
+ * ```
+ */
 export function migrateLintCommand(
   io: Io,
   globals: () => GlobalOptions,

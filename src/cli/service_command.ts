@@ -127,6 +127,17 @@ function serviceDbPath(globals: GlobalOptions): string {
 
 const OTHER_UNITS: readonly string[] = [...CHECK_UNITS, ...UPLOAD_UNITS];
 
+/**
+ * The `service` command: prints the systemd unit for collect, or for the check, alert and upload
+ * units (`--unit`), or the command that rates one (`--check`).
+ * `io` takes its output, `globals()` gives the program's global options (`--db`, `--debug`,
+ * `--migrations-dir`) when the action runs.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(serviceCommand(io, () => program.opts()));
+ * ```
+ */
 export function serviceCommand(io: Io, globals: () => GlobalOptions) {
   return new Command("service")
     .description(

@@ -13,6 +13,17 @@ import {
 import { type GlobalOptions, type Io, VERSION } from "./context.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 
+/**
+ * The `sync` command: the database's new rows to a central PostgreSQL; `exit` receives the
+ * code of a failed `--verify` (8 when the central schema is newer, else 3).
+ * `io` takes its output, `globals()` gives the program's global options (`--db`, `--debug`,
+ * `--migrations-dir`) when the action runs.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(syncCommand(io, () => program.opts()));
+ * ```
+ */
 export function syncCommand(io: Io, globals: () => GlobalOptions, exit: (code: number) => void) {
   return new Command("sync")
     .description(

@@ -31,6 +31,16 @@ function positiveInt(max: number) {
   };
 }
 
+/**
+ * The `upload` command: sightings not uploaded yet to WiGLE, or its queue's status.
+ * `io` takes its output, `globals()` gives the program's global options (`--db`, `--debug`,
+ * `--migrations-dir`) when the action runs.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(uploadCommand(io, () => program.opts()));
+ * ```
+ */
 export function uploadCommand(io: Io, globals: () => GlobalOptions) {
   return new Command("upload")
     .description("Send the sightings not uploaded yet to WiGLE, as gzipped WiGLE CSV")

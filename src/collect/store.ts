@@ -36,6 +36,17 @@ const SUMMARY = (signal: string) => `
         gps_accuracy = CASE WHEN ${BETTER(signal)} THEN excluded.gps_accuracy ELSE gps_accuracy END,
         ${signal} = CASE WHEN ${BETTER(signal)} THEN excluded.${signal} ELSE ${signal} END`;
 
+/**
+ * Stores ticks in the database: its statements are prepared once, and each `write` is one
+ * transaction that upserts the networks and devices, adds their sightings, the track and the
+ * health sample, and counts what it wrote.
+ *
+ * @example
+ * ```ts
+ * const writer = new TickWriter(db);
+ * const counts = writer.write(tick); // { wifi: 25, newWifi: 3, … }
+ * ```
+ */
 export class TickWriter {
   readonly #db: DatabaseSync;
   readonly #wifi: StatementSync;

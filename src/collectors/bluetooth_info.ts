@@ -10,6 +10,20 @@ const INFO_TIMEOUT_MS = 5_000;
 const MAX_QUEUE = 200;
 const MAC = /^[0-9A-F]{2}(?::[0-9A-F]{2}){5}$/;
 
+/**
+ * Asks `bluetoothctl info` about each device once per run, one question at a time in the
+ * background, and hands what it learnt to the next tick. A full queue drops new questions rather
+ * than grow; a missing tool stops the questions.
+ *
+ * @example
+ * ```ts
+ * const info = new BluetoothInfoCollector();
+ * info.request("AA:BB:CC:DD:EE:FF");
+ * // … a tick later:
+ * for (const device of info.take()) console.log(device.address, device.addressType);
+ * await info.settle();
+ * ```
+ */
 export class BluetoothInfoCollector {
   readonly #run: (address: string) => Promise<ToolResult>;
   readonly #asked = new Set<string>();

@@ -26,6 +26,17 @@ export interface HealthSample {
 
 const TOOL_TIMEOUT_MS = 5_000;
 
+/**
+ * One health sample per call: CPU use since the previous call, memory, disk fill of the database's
+ * file system, network byte counters and the SoC temperature; a value the Pi cannot give is null,
+ * with its warning said once.
+ *
+ * @example
+ * ```ts
+ * const health = new HealthCollector("/var/lib/piwardrive");
+ * const { sample, warnings } = await health.sample();
+ * ```
+ */
 export class HealthCollector {
   readonly #diskPath: string;
   #previousCpu: { times: CpuTimes }[] | null = null;
@@ -38,6 +49,7 @@ export class HealthCollector {
     this.#previousCpu = totalCpuTimes();
   }
 
+  /** A sample now, and the warnings not said before. */
   async sample(): Promise<{ sample: HealthSample; warnings: string[] }> {
     const [temperature, network] = await Promise.all([this.#temperature(), this.#network()]);
     const cpu = totalCpuTimes();

@@ -29,6 +29,19 @@ export interface RestartPolicy {
 
 const DEFAULT_RESTART: RestartPolicy = { firstBackoffMs: 1000, recoveredAfterMs: MAX_BACKOFF_MS };
 
+/**
+ * A long-lived tool's output as parsed items, drained once per tick: live, the child is started,
+ * restarted with backoff when it dies and stopped at the end; in a replay (`source` null), text is
+ * fed instead. The parser's warnings come with the items, prefixed with the collector's name.
+ *
+ * @example
+ * ```ts
+ * const gps = new StreamCollector("gpspipe", { command: "gpspipe", args: ["-w"] }, createGpspipeStreamParser());
+ * gps.start();
+ * const { items, warnings } = gps.drain(); // each tick
+ * await gps.stop();
+ * ```
+ */
 export class StreamCollector<T> {
   readonly #name: string;
   readonly #source: StreamSource | null;

@@ -20,6 +20,16 @@ export type WifiSource = (args: string[]) => Promise<ToolResult>;
 const SCAN_TIMEOUT_MS = 30_000;
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
+/**
+ * Scans WiFi on one interface, once per call: `iw dev <if> scan`, or `scan dump` once a fresh
+ * scan turned out not to be allowed; each problem is said once, never thrown.
+ *
+ * @example
+ * ```ts
+ * const wifi = new WifiCollector("wlan0");
+ * const scan = await wifi.scan(); // the networks heard, with the scan's warnings
+ * ```
+ */
 export class WifiCollector {
   readonly #iface: string;
   readonly #source: WifiSource;
