@@ -3,6 +3,7 @@
  * parsing of `--since`/`--until` and `--exclude` into them, and the position rule every point
  * and track fix must pass.
  */
+import type { SQLInputValue } from "node:sqlite";
 
 export type DeviceKind = "wifi" | "bluetooth";
 
@@ -49,6 +50,22 @@ export function distanceM(lat1: number, lon1: number, lat2: number, lon2: number
   const h = Math.sin(dLat / 2) ** 2 +
     Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** Adds the filter's time window on `gps_track.system_time` (the Pi's clock) to a query. */
+export function trackTimeWindow(
+  filter: Pick<ExportFilter, "since" | "until">,
+  where: string[],
+  params: SQLInputValue[],
+): void {
+  if (filter.since !== null) {
+    where.push("system_time >= ?");
+    params.push(filter.since);
+  }
+  if (filter.until !== null) {
+    where.push("system_time < ?");
+    params.push(filter.until);
+  }
 }
 
 /** Whether `lat`,`lon` lies within one of `zones`. */

@@ -28,8 +28,9 @@ export {
   type ExportFilter,
   parseExclusionZone,
   parseTimeBound,
+  trackTimeWindow,
 } from "./filters.ts";
-export { ensureExportSchema } from "./schema.ts";
+export { ensureExportSchema, ensureTables, EXPORT_TABLES } from "./schema.ts";
 export { type ExportCounts, type ExportPoint, ExportSource } from "./source.ts";
 export { type ExportTrackPoint } from "./track.ts";
 export {

@@ -7,7 +7,13 @@
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { nameText, Owners, setReturnArrays, SQL } from "./columns.ts";
-import { type DeviceKind, type ExportFilter, hasPosition, isExcluded } from "./filters.ts";
+import {
+  type DeviceKind,
+  type ExportFilter,
+  hasPosition,
+  isExcluded,
+  trackTimeWindow,
+} from "./filters.ts";
 import { type ExportTrackPoint, segmentTrack, TRACK_COLUMNS } from "./track.ts";
 
 /** Running totals, reported in the summary. */
@@ -161,14 +167,7 @@ export class ExportSource {
   *track(): Generator<ExportTrackPoint> {
     const where = ["mode >= 2", "lat IS NOT NULL", "lon IS NOT NULL"];
     const params: SQLInputValue[] = [];
-    if (this.#filter.since !== null) {
-      where.push("system_time >= ?");
-      params.push(this.#filter.since);
-    }
-    if (this.#filter.until !== null) {
-      where.push("system_time < ?");
-      params.push(this.#filter.until);
-    }
+    trackTimeWindow(this.#filter, where, params);
     const pages = this.#pages(TRACK_COLUMNS, "gps_track", where, params, ["system_time", "id"]);
     yield* segmentTrack(
       pages.flatMap((page) => page),

@@ -5,24 +5,12 @@
  * (bit 57) and the EAP methods (58-62) put it above 2^53, where a double loses bits 0-4, the
  * very WEP/WPA/WPA1/WPA2/WPA3 bits. `crypt_set` is the older set, all below bit 30.
  */
-
-const LABEL_RANK = [
-  "WPA3-SAE",
-  "WPA3-EAP",
-  "WPA3-OWE",
-  "WPA2-EAP",
-  "WPA2-PSK",
-  "WPA2",
-  "WPA-EAP",
-  "WPA-PSK",
-  "WPA",
-];
+import { rankLabels } from "../parsers/iw_security.ts";
 
 const has = (set: bigint, bits: number[]) => bits.some((b) => (set >> BigInt(b)) & 1n);
 
-function ranked(labels: Set<string>): string {
-  return LABEL_RANK.filter((l) => labels.has(l)).join("/");
-}
+/** The same ranking as the labels `parseIwScan` writes. */
+const ranked = rankLabels;
 
 /**
  * Labels from `dot11.advertisedssid.crypt_bitfield` (bits per IMPORTS.md §2.4).

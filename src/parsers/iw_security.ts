@@ -68,6 +68,20 @@ export const ENCRYPTION_LABELS = [
 export type EncryptionLabel = typeof ENCRYPTION_LABELS[number];
 const LABEL_RANK: readonly string[] = ENCRYPTION_LABELS.slice(0, 10);
 
+/**
+ * The `encryption` summary of a set of RSN/WPA labels: strongest first, joined by "/" (a label
+ * outside the first ten of `ENCRYPTION_LABELS` is left out).
+ *
+ * @example
+ * ```ts
+ * rankLabels(["WPA2-PSK", "WPA3-SAE"]); // "WPA3-SAE/WPA2-PSK"
+ * ```
+ */
+export function rankLabels(labels: Iterable<string>): string {
+  const given = new Set(labels);
+  return LABEL_RANK.filter((l) => given.has(l)).join("/");
+}
+
 /** A block's elements before its items are read. */
 export function newSecurityInfo(): SecurityInfo {
   return {
@@ -122,11 +136,7 @@ export function encryptionSummary(
   privacy: boolean,
 ): string {
   const labels = [...securityLabels(wpa, "WPA"), ...securityLabels(rsn, "WPA2")];
-  return labels.length > 0
-    ? LABEL_RANK.filter((l) => labels.includes(l)).join("/")
-    : privacy
-    ? "WEP"
-    : "Open";
+  return labels.length > 0 ? rankLabels(labels) : privacy ? "WEP" : "Open";
 }
 
 /** Space-separated suite names, multi-word names joined and old numeric names translated. */

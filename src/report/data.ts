@@ -6,8 +6,14 @@
  * after. Only the figures are held: per channel, per minute, per vendor, never per point.
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import { PiwardriveError } from "../errors.ts";
-import { distanceM, type ExportFilter, ExportSource } from "../export/mod.ts";
+import {
+  distanceM,
+  ensureTables,
+  EXPORT_TABLES,
+  type ExportFilter,
+  ExportSource,
+  trackTimeWindow,
+} from "../export/mod.ts";
 
 /** Encryption classes, in the order of the page's legend; Bluetooth devices are the last. */
 export const CLASSES = ["WPA3", "WPA2", "WPA", "WEP", "Open", "Unknown", "Bluetooth"] as const;
@@ -180,14 +186,7 @@ export class ReportReader {
   figures(): ReportFigures {
     const where: string[] = [];
     const params: SQLInputValue[] = [];
-    if (this.#filter.since !== null) {
-      where.push("system_time >= ?");
-      params.push(this.#filter.since);
-    }
-    if (this.#filter.until !== null) {
-      where.push("system_time < ?");
-      params.push(this.#filter.until);
-    }
+    trackTimeWindow(this.#filter, where, params);
     const gps = this.#db.prepare(
       `SELECT count(*) AS n, coalesce(sum(mode >= 2), 0) AS fixes FROM gps_track${clause(where)}`,
     ).get(...params) as { n: number; fixes: number };
@@ -299,23 +298,5 @@ function clause(where: string[]): string {
 
 /** Every table a report and the live view read; an older schema needs `piwardrive migrate`. */
 export function ensureReportSchema(db: DatabaseSync, dbPath: string): void {
-  const needed = [
-    "wifi_networks",
-    "wifi_sightings",
-    "bluetooth_devices",
-    "bluetooth_sightings",
-    "gps_track",
-    "health_records",
-  ];
-  const present = new Set(
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) =>
-      String(r.name)
-    ),
-  );
-  const missing = needed.filter((t) => !present.has(t));
-  if (missing.length > 0) {
-    throw new PiwardriveError(
-      `Cannot read "${dbPath}": table(s) ${missing.join(", ")} missing; run \`piwardrive migrate\``,
-    );
-  }
+  ensureTables(db, [...EXPORT_TABLES, "health_records"], `Cannot read "${dbPath}"`);
 }
