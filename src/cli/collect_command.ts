@@ -8,7 +8,7 @@ import type { GlobalOptions, Io } from "./context.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 import { verifyAtStart } from "./collect_verify.ts";
 import { migrationsFor } from "./migrations_source.ts";
-import { durationOption, parseDuration } from "./options.ts";
+import { durationOption, jsonOption, parseDuration } from "./options.ts";
 
 const DEFAULT_INTERVAL_MS = 5000;
 
@@ -80,7 +80,7 @@ export function collectCommand(
     )
     .option("--demo", "replay the sample drive built into piwardrive")
     .option("--no-migrate", "do not migrate the database first (refuse if it is not current)")
-    .option("--json", "one JSON line per committed tick on stdout")
+    .addOption(jsonOption("one JSON line per committed tick on stdout"))
     .option("--quiet", "print errors only")
     .option("--strict", "refuse to start when migrate --verify finds a problem");
   return command.action(async (options) => {

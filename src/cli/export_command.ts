@@ -24,7 +24,7 @@ import {
   type WigleDevice,
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
-import { asOption } from "./options.ts";
+import { asOption, jsonOption } from "./options.ts";
 import { BufferedWriter, ReaderClosed } from "./buffered_writer.ts";
 import { type ByteWriter, planOutput, writeOutput } from "./output_file.ts";
 
@@ -108,7 +108,7 @@ export function exportCommand(
     .option("--no-track", "kml/gpx/geojson: leave out the GPS track")
     .option("-o, --output <file>", 'file to write; "-" or none for stdout')
     .option("--force", "replace an existing output file (keeping its owner and mode)")
-    .option("--json", "print the summary as JSON (on stderr)")
+    .addOption(jsonOption("print the summary as JSON (on stderr)"))
     .option("--quiet", "no progress and no summary")
     .action(async (options) => {
       if (options.since && options.until && options.since >= options.until) {

@@ -2,6 +2,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { type ImportReport, runImport, SOURCE_KINDS, type SourceKind } from "../import/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
+import { jsonOption } from "./options.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 
 const PROGRESS_MS = 250;
@@ -31,7 +32,7 @@ export function importCommand(io: Io, globals: () => GlobalOptions) {
       "IANA time zone of an app.db's local health times (default: this machine's)",
     )
     .option("--dry-run", "report what would be imported, write nothing")
-    .option("--json", "machine-readable summary")
+    .addOption(jsonOption("machine-readable summary"))
     .action(async (sourcePath, options) => {
       const g = globals();
       const dbPath = resolveDbPath(g);

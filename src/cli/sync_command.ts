@@ -11,6 +11,7 @@ import {
   withCentral,
 } from "../sync/mod.ts";
 import { type GlobalOptions, type Io, VERSION } from "./context.ts";
+import { jsonOption } from "./options.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 
 /**
@@ -41,7 +42,7 @@ export function syncCommand(io: Io, globals: () => GlobalOptions, exit: (code: n
     .option("--verify-server", "check the central schema's ledger, checksums and verify queries")
     .option("--verify", "the same as --verify-server")
     .option("--batch-size <rows>", "rows per server transaction", String(DEFAULT_BATCH_ROWS))
-    .option("--json", "machine-readable summary")
+    .addOption(jsonOption("machine-readable summary"))
     .action(async (options) => {
       const target = parseTarget(options.to);
       const batchRows = Number(options.batchSize);

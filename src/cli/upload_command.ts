@@ -15,7 +15,7 @@ import { statusLines, uploadStatus } from "../upload/status.ts";
 import { holdUploadLock } from "../upload/lock.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { ensureNotTheDatabase, wigleDevice } from "./export_command.ts";
-import { asOption } from "./options.ts";
+import { asOption, jsonOption } from "./options.ts";
 import { type ByteWriter, type OutputPlan, planOutput, writeOutput } from "./output_file.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 
@@ -68,7 +68,7 @@ export function uploadCommand(io: Io, globals: () => GlobalOptions) {
       "give up a request after this long (default 120)",
       positiveInt(3600),
     )
-    .option("--json", "print the result as JSON")
+    .addOption(jsonOption("print the result as JSON"))
     .action(async (options) => {
       if (options.output !== undefined && !options.dryRun) {
         throw new UsageError("-o/--output writes the would-be file: use it with --dry-run");
