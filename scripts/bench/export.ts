@@ -35,7 +35,7 @@ export const T0_MS = Date.UTC(2026, 10, 1, 10, 0, 0);
 export const WIGLE_HEADER_LINES = 2;
 
 /**
- * What the export reads for WiFi sightings (`src/export/query.ts`, `SQL.wifi`, no filter), as one
+ * What the export reads for WiFi sightings (`src/export/columns.ts`, `SQL.wifi`, no filter), as one
  * SELECT: each sighting joined to its network, the 15 values a point carries, in the export's
  * order. (The export itself reads a network's own fields once, not per sighting.) The peer prints
  * it with `sqlite3 -csv`.
