@@ -4,8 +4,8 @@
  *
  *  - whitespace and comments are dropped (tokens are rejoined by one fixed spacing rule);
  *  - keywords are upper-cased; identifiers are lower-cased (SQLite folds ASCII case in names) and
- *    lose their quotes ("x", `x`, [x]) unless they need them (not a plain word, or a keyword);
- *    type names, collations and STORED/STRICT/ROWID are names too, but written upper-case;
+ *    lose their quotes ("x", `x`, [x]) unless they need them (not a plain word); a name that is
+ *    a keyword ("key"), a type name, a collation or STORED/STRICT/ROWID is written upper-case;
  *  - string literals keep their text and case exactly ('WEP' is not 'wep');
  *  - `==` is written `=` and `<>` is written `!=` (SQLite's two spellings of each operator).
  *
@@ -79,7 +79,7 @@ export function sqlTokens(sql: string): SqlToken[] {
       const close = c === "[" ? "]" : c;
       const end = closing(sql, i, close);
       const inner = sql.slice(i + 1, end - 1);
-      tokens.push(identifier(c === "[" ? inner : inner.replaceAll(close + close, close), true));
+      tokens.push(identifier(c === "[" ? inner : inner.replaceAll(close + close, close)));
       i = end;
     } else if ((c === "x" || c === "X") && sql[i + 1] === "'") {
       const end = closing(sql, i + 1, "'");
@@ -95,7 +95,7 @@ export function sqlTokens(sql: string): SqlToken[] {
       const match = /^[A-Za-z0-9_$\u0080-\uffff]+/.exec(sql.slice(i))!;
       const word = match[0];
       const upper = asciiUpper(word);
-      tokens.push(KEYWORDS.has(upper) ? { kind: "keyword", text: upper } : identifier(word, false));
+      tokens.push(KEYWORDS.has(upper) ? { kind: "keyword", text: upper } : identifier(word));
       i += word.length;
     } else if (c === "?" || c === ":" || c === "@" || c === "$") {
       const match = /^[?:@$][A-Za-z0-9_]*/.exec(sql.slice(i))!;
@@ -149,13 +149,15 @@ function tight(previous: SqlToken, token: SqlToken, beforePrevious?: SqlToken): 
       (beforePrevious.kind === "operator" && beforePrevious.text !== ")"));
 }
 
-function identifier(name: string, quoted: boolean): SqlToken {
+function identifier(name: string): SqlToken {
   const folded = name.replace(/[A-Z]+/g, (s) => s.toLowerCase());
   // A quoted keyword keeps its quotes: "key" is a name, KEY is grammar.
+  if (!WORD.test(folded)) return { kind: "identifier", text: `"${folded.replaceAll('"', '""')}"` };
+  // A keyword used as a name ("key", or bare where SQLite allows it) is written as the keyword:
+  // ALTER TABLE … RENAME quotes names, so quoting must not count.
   const upper = asciiUpper(folded);
-  if (WORD.test(folded) && UPPER_NAMES.has(upper)) return { kind: "identifier", text: upper };
-  const plain = WORD.test(folded) && !(quoted && KEYWORDS.has(upper));
-  return { kind: "identifier", text: plain ? folded : `"${folded.replaceAll('"', '""')}"` };
+  const asKeyword = UPPER_NAMES.has(upper) || KEYWORDS.has(upper);
+  return { kind: "identifier", text: asKeyword ? upper : folded };
 }
 
 function asciiUpper(word: string): string {
@@ -197,18 +199,39 @@ export function describeSqlDifference(expected: string, found: string): string |
     end < want.length - start && end < have.length - start &&
     want[want.length - 1 - end] === have[have.length - 1 - end]
   ) end++;
-  const show = (list: string[]) => {
-    const part = list.slice(start, list.length - end);
-    if (part.length === 0) return "nothing";
-    const text = part.join(", ");
-    return JSON.stringify(text.length > 240 ? `${text.slice(0, 239)}…` : text);
+  let [a, b] = [want, have].map((list) => list.slice(start, list.length - end).join(", "));
+  // One long clause changed deep inside (a generated column's CASE): show where, with context.
+  if (a && b && Math.max(a.length, b.length) > 120) [a, b] = aroundDifference(a, b);
+  const show = (text: string) =>
+    text === "" ? "nothing" : JSON.stringify(text.length > 240 ? `${text.slice(0, 239)}…` : text);
+  return `expected ${show(a)}, found ${show(b)}`;
+}
+
+const CONTEXT = 40;
+
+/** `a` and `b` cut to the part that differs, with up to CONTEXT characters of shared text. */
+function aroundDifference(a: string, b: string): [string, string] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (
+    tail < a.length - head && tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  ) tail++;
+  const from = head > CONTEXT ? a.lastIndexOf(" ", head - CONTEXT) + 1 : 0;
+  const keep = Math.min(tail, CONTEXT);
+  const cut = (text: string) => {
+    const stop = keep < tail ? text.indexOf(" ", text.length - tail + keep) : -1;
+    return `${from > 0 ? "…" : ""}${text.slice(from, stop < 0 ? text.length : stop)}${
+      stop < 0 ? "" : "…"
+    }`;
   };
-  return `expected ${show(want)}, found ${show(have)}`;
+  return [cut(a), cut(b)];
 }
 
 /**
  * Canonical clauses: cut at commas directly inside the outer parentheses (or outside any), at
- * semicolons, and where the outer parentheses open and close.
+ * semicolons, after a trigger's BEGIN, and where the outer parentheses open and close.
  */
 function clauses(tokens: SqlToken[]): string[] {
   const out: string[] = [];
@@ -232,6 +255,8 @@ function clauses(tokens: SqlToken[]): string[] {
       continue;
     }
     current.push(token);
+    // A trigger's head ends at BEGIN: its statements are clauses of their own.
+    if (token.text === "BEGIN" && depth === 0) cut();
   }
   cut();
   return out;

@@ -12,13 +12,16 @@ Deno.test("whitespace, comments, identifier quoting and keyword case do not coun
   ) assert.equal(normaliseSql(sql), canonical, sql);
 });
 
-Deno.test("string literals keep their case and quotes; names that need quotes keep them", () => {
+Deno.test("string literals keep their case and quotes; names keep quotes only when they need them", () => {
   assert.equal(
-    normaliseSql(`CREATE TABLE t (e TEXT DEFAULT 'WEP', "the key" INT, "key" INT, [it's])`),
-    `CREATE TABLE t(e TEXT DEFAULT 'WEP', "the key" INT, "key" INT, "it's")`,
+    normaliseSql(`CREATE TABLE t (e TEXT DEFAULT 'WEP', "the Key" INT, "key" INT, [it's])`),
+    `CREATE TABLE t(e TEXT DEFAULT 'WEP', "the key" INT, KEY INT, "it's")`,
   );
   assert.notEqual(normaliseSql("SELECT 'WEP'"), normaliseSql("SELECT 'wep'"));
-  assert.notEqual(normaliseSql('SELECT "key"'), normaliseSql("SELECT key"));
+  assert.equal(
+    normaliseSql('CREATE INDEX i ON c("key")'),
+    normaliseSql("CREATE INDEX i ON c(key)"),
+  );
   assert.equal(normaliseSql("SELECT 'a''b', x'0aFF', 1E5"), "SELECT 'a''b', X'0AFF', 1e5");
 });
 
@@ -69,6 +72,13 @@ Deno.test("a difference is shown as the clauses that differ, not the whole state
     'expected "WHERE a > 0", found "WHERE a > 1"',
   );
   assert.equal(describeSqlDifference("CREATE TABLE t (a)", 'create table "t"( A )'), null);
+  assert.equal(
+    describeSqlDifference(
+      `CREATE TABLE w (a, e AS (CASE WHEN x IS NULL THEN NULL WHEN instr(upper(x), 'WPA') > 0 THEN 'WPA' WHEN instr(upper(x), 'WEP') > 0 THEN 'WEP' ELSE 'Open' END) VIRTUAL)`,
+      `CREATE TABLE w (a, e AS (CASE WHEN x IS NULL THEN NULL WHEN instr(upper(x), 'WPA') > 0 THEN 'WPA' WHEN instr(upper(x), 'WEP') > 0 THEN 'WEP' ELSE 'None' END) VIRTUAL)`,
+    ),
+    `expected "…instr(upper(x), 'WEP') > 0 THEN 'WEP' ELSE 'Open' END) VIRTUAL", found "…instr(upper(x), 'WEP') > 0 THEN 'WEP' ELSE 'None' END) VIRTUAL"`,
+  );
   const long = `CREATE TABLE t (a CHECK (a IN (${"1, ".repeat(200)}2)))`;
   const shown = describeSqlDifference(long, "CREATE TABLE t (a)")!;
   assert.equal(shown.length, 'expected "", found "a"'.length + 240);
