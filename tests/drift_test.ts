@@ -344,3 +344,31 @@ Deno.test("only lexical differences are not drift: quoting, case, spacing and co
     ],
   );
 });
+
+Deno.test("adoption decides by the same rule: lexical differences adopted, a lost CHECK refused", async () => {
+  const ledgerless = altered("DROP TABLE schema_version");
+  const lexical = drifted(
+    "gps_track",
+    "CREATE TABLE gps_track (\n    id INTEGER PRIMARY KEY,",
+    'CREATE TABLE "gps_track" (\n  "id" integer PRIMARY KEY, -- older code wrote it so',
+    ledgerless,
+  );
+  const adopted = await cli("--db", lexical, "migrate", "--no-backup");
+  assert.equal(adopted.code, 0, adopted.stderr);
+  assert.match(adopted.stdout, new RegExp(`^Adopted ".*" at version ${LATEST} \\(schema matched`));
+
+  const lost = drifted("gps_track", ",\n    CHECK (mode >= 2 OR lat IS NULL)", "", ledgerless);
+  const refused = await cli("--db", lost, "migrate", "--no-backup");
+  assert.equal(refused.code, 3, refused.stderr);
+  assert.equal(
+    refused.stderr,
+    `piwardrive: Database has tables but no schema_version ledger, and its schema matches no known version (closest: version ${LATEST}): table gps_track: definition differs: expected "CHECK (mode >= 2 OR lat IS NULL)", found nothing\n`,
+  );
+  assert.equal(
+    new DatabaseSync(lost).prepare(
+      "SELECT count(*) AS n FROM sqlite_master WHERE name = 'schema_version'",
+    )
+      .get()!.n,
+    0,
+  );
+});
