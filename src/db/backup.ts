@@ -6,6 +6,7 @@ import { backup, DatabaseSync } from "node:sqlite";
 import { statfsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { errorMessage, PiwardriveError } from "../errors.ts";
+import { integrityProblems } from "./damage.ts";
 
 /** How many automatic pre-migration backups are kept beside the database. */
 export const KEEP_BACKUPS = 3;
@@ -82,8 +83,8 @@ export function quickCheckFile(path: string): string | null {
   let db: DatabaseSync | null = null;
   try {
     db = new DatabaseSync(path, { readOnly: true });
-    const rows = db.prepare("PRAGMA quick_check").all() as { quick_check: string }[];
-    return rows.length === 1 && rows[0].quick_check === "ok" ? null : rows[0]?.quick_check ?? "?";
+    // One line naming the damaged object (quick_check's own answer is many lines in one row).
+    return integrityProblems(db, "quick_check", 1)[0] ?? null;
   } catch (error) {
     return errorMessage(error);
   } finally {

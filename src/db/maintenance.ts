@@ -12,6 +12,7 @@ import {
   VerificationError,
 } from "../errors.ts";
 import { openDatabase } from "./open.ts";
+import { integrityProblems } from "./damage.ts";
 import { backupDatabase, databaseBytes, ensureFreeSpace, quickCheckFile } from "./backup.ts";
 import { APP_QUERIES } from "./queries.ts";
 import { readLedger } from "../migrate/ledger.ts";
@@ -26,8 +27,7 @@ export interface IntegrityReport {
 export function checkIntegrity(dbPath: string): IntegrityReport {
   const db = openDatabase(dbPath, { readOnly: true, failureExitCode: ExitCode.verificationFailed });
   try {
-    const rows = db.prepare("PRAGMA integrity_check(100)").all() as { integrity_check: string }[];
-    const integrity = rows.map((r) => r.integrity_check).filter((r) => r !== "ok");
+    const integrity = integrityProblems(db, "integrity_check", 100);
     const fk = db.prepare("PRAGMA foreign_key_check").all() as Record<string, unknown>[];
     return {
       integrity,

@@ -16,6 +16,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { errorMessage, ExitCode, PiwardriveError, VerificationError } from "../errors.ts";
 import { openDatabase } from "../db/open.ts";
 import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
+import { integrityProblems } from "../db/damage.ts";
 import { expectedSchemas, Migrator, pad } from "./migrator.ts";
 import type { Migration } from "./parse.ts";
 import { hasLedger } from "./ledger.ts";
@@ -98,10 +99,7 @@ export function verifyDatabase(
     db = openDatabase(path, { readOnly: true, failureExitCode: ExitCode.verificationFailed });
     const findings: string[] = [];
     if (options.deep) {
-      const lines = (db.prepare("PRAGMA quick_check(10)").all() as { quick_check: string }[])
-        .flatMap((r) => r.quick_check.split("\n"))
-        .filter((l) => l !== "ok" && !l.startsWith("***"));
-      findings.push(...lines.slice(0, 10).map((l) => `quick_check: ${l}`));
+      findings.push(...integrityProblems(db, "quick_check").map((l) => `quick_check: ${l}`));
     }
     record("open", findings);
   } catch (error) {
