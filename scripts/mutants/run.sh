@@ -14,7 +14,7 @@ fi
 mkdir -p .stryker-tmp
 if [ -d ../shared ]; then ln -sfn "$(cd ../shared && pwd)" .stryker-tmp/shared; fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(checksum verify schema integrity backup)
+[ ${#targets[@]} -gt 0 ] || targets=(checksum verify schema normalise integrity backup)
 for target in "${targets[@]}"; do
   echo "== mutants: ${target}"
   MUTANTS_TARGET="$target" scripts/mutants/node_modules/.bin/stryker run \
