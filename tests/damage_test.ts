@@ -9,6 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { cli, tempDir } from "./helpers/cli.ts";
 import { databaseAt, fillBaselineRows } from "./helpers/db.ts";
 import { embeddedMigrations } from "../src/migrate/mod.ts";
+import { integrityProblems } from "../src/db/damage.ts";
 
 const dir = tempDir();
 globalThis.addEventListener("unload", () => dir[Symbol.dispose]());
@@ -25,7 +26,7 @@ let copies = 0;
  * A copy of the sound database with the cell content of `name`'s root page overwritten with
  * 0xFF (the page header and the file header stay intact, so the file opens).
  */
-function damaged(name: string): string {
+function damaged(name: string, leaf = true): string {
   const probe = new DatabaseSync(SOUND, { readOnly: true });
   const { rootpage } = probe.prepare("SELECT rootpage FROM sqlite_master WHERE name = ?")
     .get(name) as { rootpage: number };
@@ -36,9 +37,9 @@ function damaged(name: string): string {
   const bytes = Deno.readFileSync(SOUND);
   const page = bytes.subarray((rootpage - 1) * pageSize, rootpage * pageSize);
   // A leaf page (13: table, 10: index): its cells are the rows, or the index entries.
-  assert.ok(page[0] === 13 || page[0] === 10, `${name}'s root page ${rootpage} is a leaf`);
-  const cells = (page[3] << 8) | page[4];
-  assert.ok(cells >= 20, `${name} has ${cells} cells on its root page`);
+  // A leaf page (13: table, 10: index) holds the rows, or the index entries; an interior page
+  // (5: table) holds the pointers to its children.
+  assert.equal(page[0], leaf ? (name.startsWith("idx_") ? 10 : 13) : 5, `${name}'s root page`);
   const contentStart = (page[5] << 8) | page[6];
   page.fill(0xff, contentStart);
   const path = `${dir.path}/damaged-${copies++}.db`;
@@ -102,3 +103,70 @@ for (
     assert.throws(() => Deno.statSync(destination), Deno.errors.NotFound);
   });
 }
+
+/** The root page of `name` in the sound database. */
+function root(name: string): number {
+  const db = new DatabaseSync(SOUND, { readOnly: true });
+  try {
+    return (db.prepare("SELECT rootpage FROM sqlite_master WHERE name = ?").get(name) as {
+      rootpage: number;
+    }).rootpage;
+  } finally {
+    db.close();
+  }
+}
+
+function problems(path: string, pragma: "quick_check" | "integrity_check", limit?: number) {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return integrityProblems(db, pragma, limit);
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("integrity problems: one line per damaged object, with how many more it has", () => {
+  assert.deepEqual(problems(SOUND, "quick_check"), []);
+  assert.deepEqual(problems(SOUND, "integrity_check"), []);
+  const t = root("wifi_networks");
+  assert.deepEqual(problems(damaged("wifi_networks"), "quick_check"), [
+    `table wifi_networks: Tree ${t} page ${t} cell 29: invalid page number 4294967295 (and 55 more)`,
+    "database disk image is malformed",
+  ]);
+  const i = root("idx_wifi_ssid");
+  const index = damaged("idx_wifi_ssid");
+  for (const pragma of ["quick_check", "integrity_check"] as const) {
+    assert.deepEqual(problems(index, pragma), [
+      `index "idx_wifi_ssid": Tree ${i} page ${i} cell 29: Extends off end of page (and 29 more)`,
+    ]);
+  }
+});
+
+Deno.test("integrity problems: an interior page lost, its indexes' counts, pages left unused", () => {
+  const path = damaged("bluetooth_devices", false);
+  const t = root("bluetooth_devices");
+  const all = [
+    `table bluetooth_devices: Tree ${t} page ${t} cell 0: Extends off end of page`,
+    'index "idx_bt_address": wrong # of entries in index idx_bt_address',
+    'index "idx_bt_location": wrong # of entries in index idx_bt_location',
+    'index "idx_bt_last_seen": wrong # of entries in index idx_bt_last_seen',
+    'index "idx_bt_name": wrong # of entries in index idx_bt_name',
+  ];
+  const found = problems(path, "integrity_check");
+  assert.deepEqual(found.slice(0, 5), all);
+  assert.equal(found.length, 6);
+  assert.match(found[5], /^Page \d+: never used$/);
+  assert.deepEqual(problems(path, "integrity_check", 2), all.slice(0, 2));
+  assert.deepEqual(problems(path, "quick_check"), found);
+});
+
+Deno.test("integrity problems: a schema that cannot be read says so", () => {
+  const bytes = Deno.readFileSync(SOUND);
+  const page = bytes.subarray(100, 4096); // page 1: sqlite_master, after the file header
+  page.fill(0xff, ((page[5] << 8) | page[6]) - 100);
+  const path = `${dir.path}/schema-${copies++}.db`;
+  Deno.writeFileSync(path, bytes);
+  assert.deepEqual(problems(path, "quick_check"), [
+    "the schema cannot be read: database disk image is malformed",
+  ]);
+});

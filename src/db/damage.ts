@@ -6,14 +6,12 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { errorMessage } from "../errors.ts";
-import { quoteName } from "../migrate/rebuild.ts";
 
 /** `quick_check` (b-tree structure) or `integrity_check` (and index content). */
 export type IntegrityPragma = "quick_check" | "integrity_check";
 
 interface BTree {
   object: string;
-  table: string;
   index: string | null;
 }
 
@@ -38,51 +36,34 @@ export function integrityProblems(
   } catch (error) {
     return [`the schema cannot be read: ${errorMessage(error)}`];
   }
-  const whole = run(db, `PRAGMA ${pragma}(100)`);
-  if (whole.lines.length === 0 && whole.error === null) return [];
+  const { lines, error } = run(db, `PRAGMA ${pragma}(100)`);
   const named = new Map<string, string[]>();
-  const unnamed: string[] = [];
-  for (const line of whole.lines) {
+  // What no object explains stays as SQLite said it (a page never used, a check that stopped).
+  const unexplained: string[] = [];
+  for (const line of lines) {
     const object = objectOf(line, trees);
-    if (object) add(named, object, line);
-    else unnamed.push(line);
+    if (!object) unexplained.push(line);
+    else if (named.has(object)) named.get(object)!.push(line);
+    else named.set(object, [line]);
   }
-  if (whole.error !== null || unnamed.length > 0) {
-    // Not every problem was put on an object: check each table (with its indexes) on its own.
-    for (const table of new Set([...trees.values()].map((t) => t.table))) {
-      const one = run(db, `PRAGMA ${pragma}(${quoteName(table)})`);
-      if (one.lines.length === 0 && one.error === null) continue;
-      const message = one.error ?? one.lines[0];
-      const object = one.lines.map((l) => objectOf(l, trees)).find((o) => o) ??
-        unreadable(db, table, trees) ?? `table ${table} or one of its indexes`;
-      if (!named.has(object)) add(named, object, message);
-    }
-  }
-  const out = [...named].map(([object, lines]) =>
-    `${object}: ${lines[0]}${lines.length > 1 ? ` (and ${lines.length - 1} more)` : ""}`
+  if (error !== null) unexplained.push(error);
+  const out = [...named].map(([object, problems]) =>
+    `${object}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`
   );
-  // What no object explains stays as SQLite said it (a page never used, the freelist, …).
-  if (named.size === 0 && whole.error !== null) out.push(whole.error);
-  const unexplained = unnamed.filter((l) => !/^database disk image is malformed$/.test(l));
-  const all = [...out, ...unexplained];
-  // Never clean by accident: damage nobody could place is still damage.
-  if (all.length === 0) all.push(whole.error ?? whole.lines[0]);
-  return all.slice(0, limit);
+  return [...out, ...unexplained].slice(0, limit);
 }
 
 function readTrees(db: DatabaseSync): Map<number, BTree> {
   const rows = db.prepare(
-    "SELECT type, name, tbl_name, rootpage FROM sqlite_master WHERE rootpage > 0",
-  ).all() as { type: string; name: string; tbl_name: string; rootpage: number }[];
+    "SELECT type, name, rootpage FROM sqlite_master WHERE rootpage > 0",
+  ).all() as { type: string; name: string; rootpage: number }[];
   const trees = new Map<number, BTree>([[1, {
     object: "table sqlite_master",
-    table: "sqlite_master",
     index: null,
   }]]);
   for (const r of rows) {
     trees.set(Number(r.rootpage), {
       object: r.type === "table" ? `table ${r.name}` : `index "${r.name}"`,
-      table: r.tbl_name,
       index: r.type === "index" ? r.name : null,
     });
   }
@@ -91,34 +72,12 @@ function readTrees(db: DatabaseSync): Map<number, BTree> {
 
 /** The object a problem line is about, from "Tree N …" or "… index NAME". */
 function objectOf(line: string, trees: Map<number, BTree>): string | null {
-  const tree = /^Tree (\d+) /.exec(line) ?? /^On tree page (\d+) /.exec(line);
+  const tree = /^Tree (\d+) /.exec(line);
   if (tree) return trees.get(Number(tree[1]))?.object ?? null;
   const index = /\bindex (\S+)$/.exec(line);
   if (index) {
     const name = index[1];
     return [...trees.values()].find((t) => t.index === name)?.object ?? null;
-  }
-  return null;
-}
-
-/** Which b-tree of `table` cannot be read through: the table itself, else one of its indexes. */
-function unreadable(db: DatabaseSync, table: string, trees: Map<number, BTree>): string | null {
-  const fails = (sql: string) => {
-    try {
-      for (const _ of db.prepare(sql).iterate()) { /* read every row */ }
-      return false;
-    } catch (error) {
-      // A partial index cannot serve a plain scan: that is no evidence of damage.
-      return !/no query solution/.test(errorMessage(error));
-    }
-  };
-  if (fails(`SELECT * FROM ${quoteName(table)} NOT INDEXED`)) return `table ${table}`;
-  for (const t of trees.values()) {
-    if (t.table !== table || t.index === null) continue;
-    // SELECT * through the index reads every entry (count(*) would only count cells).
-    if (fails(`SELECT * FROM ${quoteName(table)} INDEXED BY ${quoteName(t.index)}`)) {
-      return t.object;
-    }
   }
   return null;
 }
@@ -137,10 +96,4 @@ function run(db: DatabaseSync, sql: string): { lines: string[]; error: string | 
   } catch (error) {
     return { lines, error: errorMessage(error) };
   }
-}
-
-function add(map: Map<string, string[]>, key: string, line: string): void {
-  const list = map.get(key);
-  if (list) list.push(line);
-  else map.set(key, [line]);
 }
