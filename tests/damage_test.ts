@@ -170,3 +170,17 @@ Deno.test("integrity problems: a schema that cannot be read says so", () => {
     "the schema cannot be read: database disk image is malformed",
   ]);
 });
+
+Deno.test("db check: damage in a child table is named, and foreign_key_check says it cannot read it", async () => {
+  const bytes = Deno.readFileSync(SOUND);
+  const r = root("wifi_sightings");
+  bytes[(r - 1) * 4096] = 0xff; // the page type: no b-tree page at all
+  const path = `${dir.path}/child-${copies++}.db`;
+  Deno.writeFileSync(path, bytes);
+  const check = await cli("--db", path, "db", "check");
+  assert.equal(check.code, 3);
+  const lines = check.stdout.split("\n");
+  const fk = lines.indexOf("foreign_key_check: FAILED");
+  assert.ok(lines.slice(1, fk).some((l) => l.startsWith("  table wifi_sightings: ")), check.stdout);
+  assert.equal(lines[fk + 1], "  cannot read the database: database disk image is malformed");
+});

@@ -203,4 +203,16 @@ SELECT 1;
       (_, i) => `table child rowid ${i + 1} references a missing row in parent`,
     ),
   );
+  // db check lists every violation under foreign_key_check.
+  const check = await cli("--db", path, "--migrations-dir", src, "db", "check");
+  assert.equal(check.code, 3);
+  const lines = check.stdout.split("\n");
+  const at = lines.indexOf("foreign_key_check: FAILED");
+  assert.deepEqual(
+    lines.slice(at + 1, at + 13),
+    Array.from(
+      { length: 12 },
+      (_, i) => `  table child rowid ${i + 1} references a missing row in parent`,
+    ),
+  );
 });

@@ -43,12 +43,16 @@ export const TARGETS = {
   },
   integrity: {
     // damage.ts, and checkIntegrity in maintenance.ts.
-    mutate: ["src/db/damage.ts", "src/db/maintenance.ts:27-43"],
-    tests: ["tests/damage_test.ts", "tests/db_commands_test.ts"],
+    mutate: ["src/db/damage.ts", "src/db/maintenance.ts:27-45"],
+    tests: [
+      "tests/damage_test.ts",
+      "tests/verify_checks_test.ts",
+      "tests/db_commands_test.ts",
+    ],
   },
   backup: {
     // backup.ts, and backupTo and restoreFrom in maintenance.ts.
-    mutate: ["src/db/backup.ts", "src/db/maintenance.ts:124-203"],
+    mutate: ["src/db/backup.ts", "src/db/maintenance.ts:126-205"],
     tests: [
       "tests/damage_test.ts",
       "tests/restore_test.ts",
@@ -71,7 +75,9 @@ export default {
   testRunner: "command",
   // --no-check: type-checking each mutant's copy would cost more than running its tests.
   commandRunner: {
-    command: `deno test --no-check --quiet ${PERMISSIONS} ${target.tests.join(" ")}`,
+    command: `deno test --no-check --quiet ${PERMISSIONS} ${
+      target.tests.join(" ")
+    }`,
   },
   mutate: target.mutate,
   coverageAnalysis: "off",

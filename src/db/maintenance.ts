@@ -28,15 +28,17 @@ export function checkIntegrity(dbPath: string): IntegrityReport {
   const db = openDatabase(dbPath, { readOnly: true, failureExitCode: ExitCode.verificationFailed });
   try {
     const integrity = integrityProblems(db, "integrity_check", 100);
-    const fk = db.prepare("PRAGMA foreign_key_check").all() as Record<string, unknown>[];
-    return {
-      integrity,
-      foreignKeys: fk.map((v) =>
+    // foreign_key_check reads the child tables: damage there must not hide what integrity found.
+    let foreignKeys: string[];
+    try {
+      const fk = db.prepare("PRAGMA foreign_key_check").all() as Record<string, unknown>[];
+      foreignKeys = fk.map((v) =>
         `table ${v.table} rowid ${v.rowid} references a missing row in ${v.parent}`
-      ),
-    };
-  } catch (error) {
-    return { integrity: [`cannot read the database: ${errorMessage(error)}`], foreignKeys: [] };
+      );
+    } catch (error) {
+      foreignKeys = [`cannot read the database: ${errorMessage(error)}`];
+    }
+    return { integrity, foreignKeys };
   } finally {
     db.close();
   }
