@@ -183,4 +183,14 @@ Deno.test("db check: damage in a child table is named, and foreign_key_check say
   const fk = lines.indexOf("foreign_key_check: FAILED");
   assert.ok(lines.slice(1, fk).some((l) => l.startsWith("  table wifi_sightings: ")), check.stdout);
   assert.equal(lines[fk + 1], "  cannot read the database: database disk image is malformed");
+  // verify without --deep reads no rows until foreign_key_check: the check that met it says so.
+  const verify = await cli("--db", path, "migrate", "--verify", "--json");
+  assert.equal(verify.code, 3);
+  const failed = (JSON.parse(verify.stdout).checks as { check: string; status: string }[])
+    .filter((c) => c.status !== "pass");
+  assert.deepEqual(failed, [{
+    check: "foreign_keys",
+    status: "fail",
+    findings: ["cannot read the database: database disk image is malformed"],
+  }]);
 });
