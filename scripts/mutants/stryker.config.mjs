@@ -84,10 +84,12 @@ export default {
   concurrency: 1,
   // A mutant that loops (in sha256, say) is "timed out", which counts as detected.
   timeoutMS: 15000,
-  tempDirName: ".stryker-tmp",
+  // One folder per target, so two targets can run side by side.
+  tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
   ignorePatterns: [
     "dist",
+    ".stryker-tmp",
     "scripts/mutants/node_modules",
     "scripts/mutants/reports",
   ],
