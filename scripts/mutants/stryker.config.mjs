@@ -56,6 +56,7 @@ export const TARGETS = {
     tests: [
       "tests/damage_test.ts",
       "tests/restore_test.ts",
+      "tests/backup_restore_test.ts",
       "tests/db_commands_test.ts",
       "tests/migrate_cli_test.ts",
     ],

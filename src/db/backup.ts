@@ -53,8 +53,11 @@ export function ensureFreeSpace(dir: string, neededBytes: number, purpose: strin
  * ```
  */
 export async function backupDatabase(db: DatabaseSync, destination: string): Promise<void> {
+  // Only a file this call created may be removed: an existing one is someone else's.
+  let created = false;
   try {
     Deno.openSync(destination, { createNew: true, write: true, mode: 0o600 }).close();
+    created = true;
     await backup(db, destination);
     // The copy inherits WAL mode; a backup is a single self-contained file.
     const copy = new DatabaseSync(destination);
@@ -66,9 +69,7 @@ export async function backupDatabase(db: DatabaseSync, destination: string): Pro
     const problem = quickCheckFile(destination);
     if (problem) throw new Error(`the copy fails quick_check: ${problem}`);
   } catch (error) {
-    try {
-      Deno.removeSync(destination);
-    } catch { /* nothing was created */ }
+    if (created) Deno.removeSync(destination);
     if (error instanceof Deno.errors.AlreadyExists) {
       throw new PiwardriveError(`Cannot back up to "${destination}": the file already exists`);
     }

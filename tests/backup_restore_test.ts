@@ -1,0 +1,113 @@
+/**
+ * `db backup` and `db restore` on sound files, byte for byte: what the backup is, what a restore
+ * puts in place, what it keeps of the file it replaces and what it leaves behind.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { cli, tempDir } from "./helpers/cli.ts";
+import { databaseAt, fillBaselineRows, logicalDump } from "./helpers/db.ts";
+import { embeddedMigrations } from "../src/migrate/mod.ts";
+
+const LATEST = embeddedMigrations().length;
+
+/** A database at `version` with rows from `seed`, closed (its WAL folded in). */
+function database(path: string, version: number, seed: number): void {
+  const db = databaseAt(path, version);
+  fillBaselineRows(db, 20, seed);
+  db.close();
+}
+
+Deno.test("db backup: a self-contained file (rollback journal, not WAL), never over an existing one", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/p.db`;
+  database(path, LATEST, 1);
+  const copy = `${dir.path}/copy.db`;
+  assert.equal((await cli("--db", path, "db", "backup", copy)).code, 0);
+  // Header bytes 18 and 19: 1 for a rollback journal, 2 for WAL.
+  const header = Deno.readFileSync(copy).subarray(0, 20);
+  assert.deepEqual([header[18], header[19]], [1, 1]);
+  const before = Deno.readFileSync(copy);
+  const again = await cli("--db", path, "db", "backup", copy);
+  assert.equal(again.code, 1);
+  assert.equal(again.stderr, `piwardrive: Cannot back up to "${copy}": the file already exists\n`);
+  assert.deepEqual(Deno.readFileSync(copy), before);
+  const json = await cli("--db", path, "db", "backup", `${dir.path}/j.db`, "--json");
+  assert.deepEqual(JSON.parse(json.stdout), {
+    backup: `${dir.path}/j.db`,
+    bytes: Deno.statSync(`${dir.path}/j.db`).size,
+    checked: true,
+  });
+});
+
+Deno.test("db restore: the backup in place (0600), the replaced file and its WAL kept, nothing else left", async () => {
+  using dir = tempDir();
+  const live = `${dir.path}/p.db`;
+  database(live, LATEST, 1);
+  const other = `${dir.path}/other.db`;
+  database(other, 2, 2);
+  const backup = `${dir.path}/b.backup`;
+  assert.equal((await cli("--db", other, "db", "backup", backup)).code, 0);
+  const expected = new DatabaseSync(backup, { readOnly: true });
+  const rows = logicalDump(expected);
+  expected.close();
+  const backupBytes = Deno.readFileSync(backup);
+  const liveBytes = Deno.readFileSync(live);
+  // Companions of the file being replaced: the WAL is kept with it, both are removed from the db.
+  const wal = new Uint8Array([1, 2, 3, 4]);
+  Deno.writeFileSync(`${live}-wal`, wal);
+  Deno.writeFileSync(`${live}-shm`, new Uint8Array([5, 6]));
+  const before = new Set([...Deno.readDirSync(dir.path)].map((e) => e.name));
+
+  const result = await cli("--db", live, "db", "restore", backup);
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.split("\n");
+  const kept = /^previous database kept as (.*\.replaced-\d{8}T\d{6}Z)$/.exec(lines[0])?.[1];
+  assert.ok(kept, result.stdout);
+  assert.equal(kept.startsWith(`${live}.replaced-`), true);
+  assert.equal(lines[1], `restored "${live}" from "${backup}" (schema version 2)`);
+  assert.equal(lines.length, 3);
+
+  assert.deepEqual(Deno.readFileSync(live), backupBytes);
+  assert.equal(Deno.statSync(live).mode! & 0o777, 0o600);
+  assert.deepEqual(Deno.readFileSync(kept), liveBytes);
+  assert.deepEqual(Deno.readFileSync(`${kept}-wal`), wal);
+  const after = [...Deno.readDirSync(dir.path)].map((e) => e.name).filter((n) => !before.has(n));
+  const keptName = kept.slice(dir.path.length + 1);
+  assert.deepEqual(after.sort(), [keptName, `${keptName}-wal`, "p.db.lock"].sort());
+  assert.throws(() => Deno.statSync(`${live}-wal`), Deno.errors.NotFound);
+  assert.throws(() => Deno.statSync(`${live}-shm`), Deno.errors.NotFound);
+  const restored = new DatabaseSync(live, { readOnly: true });
+  assert.deepEqual(logicalDump(restored), rows);
+  restored.close();
+});
+
+Deno.test("db restore onto a missing file keeps nothing, and says so in JSON", async () => {
+  using dir = tempDir();
+  const other = `${dir.path}/other.db`;
+  database(other, LATEST, 3);
+  const backup = `${dir.path}/b.backup`;
+  assert.equal((await cli("--db", other, "db", "backup", backup)).code, 0);
+  const live = `${dir.path}/new.db`;
+  const result = await cli("--db", live, "db", "restore", backup, "--json");
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), {
+    database: live,
+    restoredFrom: backup,
+    version: LATEST,
+    keptCopy: null,
+  });
+  assert.deepEqual(Deno.readFileSync(live), Deno.readFileSync(backup));
+  const names = [...Deno.readDirSync(dir.path)].map((e) => e.name)
+    .filter((n) => !n.startsWith("other.db")).sort();
+  assert.deepEqual(names, ["b.backup", "new.db", "new.db.lock"]);
+});
+
+Deno.test("db restore of a file without a ledger restores version 0", async () => {
+  using dir = tempDir();
+  const backup = `${dir.path}/plain.db`;
+  new DatabaseSync(backup).exec("CREATE TABLE notes (a TEXT)");
+  const live = `${dir.path}/p.db`;
+  const result = await cli("--db", live, "db", "restore", backup);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, `restored "${live}" from "${backup}" (schema version 0)\n`);
+});
