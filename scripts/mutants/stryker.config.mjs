@@ -19,6 +19,7 @@ export const TARGETS = {
     mutate: ["src/migrate/verify.ts"],
     tests: [
       "tests/verify_test.ts",
+      "tests/verify_checks_test.ts",
       "tests/drift_test.ts",
       "tests/damage_test.ts",
     ],
@@ -76,9 +77,7 @@ export default {
   testRunner: "command",
   // --no-check: type-checking each mutant's copy would cost more than running its tests.
   commandRunner: {
-    command: `deno test --no-check --quiet ${PERMISSIONS} ${
-      target.tests.join(" ")
-    }`,
+    command: `deno test --no-check --quiet ${PERMISSIONS} ${target.tests.join(" ")}`,
   },
   mutate: target.mutate,
   coverageAnalysis: "off",
