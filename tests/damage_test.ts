@@ -194,3 +194,36 @@ Deno.test("db check: damage in a child table is named, and foreign_key_check say
     findings: ["cannot read the database: database disk image is malformed"],
   }]);
 });
+
+Deno.test("integrity problems: a check that stops with an error keeps what it found and says why", () => {
+  const real = new DatabaseSync(damaged("idx_wifi_ssid"), { readOnly: true });
+  // The check's rows, then an error, as when it meets worse damage half-way.
+  const stopping = {
+    prepare(sql: string) {
+      const statement = real.prepare(sql);
+      if (!sql.startsWith("PRAGMA")) return statement;
+      return {
+        *iterate() {
+          yield* statement.iterate();
+          throw new Error("disk I/O error");
+        },
+      };
+    },
+  } as unknown as DatabaseSync;
+  const i = root("idx_wifi_ssid");
+  assert.deepEqual(integrityProblems(stopping, "quick_check"), [
+    `index "idx_wifi_ssid": Tree ${i} page ${i} cell 29: Extends off end of page (and 29 more)`,
+    "disk I/O error",
+  ]);
+  real.close();
+});
+
+Deno.test("db check is read-only: a rollback-journal file (a backup) keeps every byte", async () => {
+  const backup = `${dir.path}/backup-${copies++}.db`;
+  assert.equal((await cli("--db", SOUND, "db", "backup", backup)).code, 0);
+  const before = Deno.readFileSync(backup);
+  assert.equal(before[18], 1, "a rollback-journal file");
+  const check = await cli("--db", backup, "db", "check");
+  assert.equal(check.code, 0, check.stdout);
+  assert.deepEqual(Deno.readFileSync(backup), before);
+});

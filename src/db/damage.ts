@@ -57,10 +57,8 @@ function readTrees(db: DatabaseSync): Map<number, BTree> {
   const rows = db.prepare(
     "SELECT type, name, rootpage FROM sqlite_master WHERE rootpage > 0",
   ).all() as { type: string; name: string; rootpage: number }[];
-  const trees = new Map<number, BTree>([[1, {
-    object: "table sqlite_master",
-    index: null,
-  }]]);
+  // (sqlite_master, page 1, is no row of its own: its problems stay as SQLite words them.)
+  const trees = new Map<number, BTree>();
   for (const r of rows) {
     trees.set(Number(r.rootpage), {
       object: r.type === "table" ? `table ${r.name}` : `index "${r.name}"`,
