@@ -174,6 +174,15 @@ const DRIFTS: Drift[] = [
     ],
   },
   {
+    kind: "two columns swapped",
+    object: "gps_track",
+    from: "alt_m REAL,\n    accuracy_m REAL,",
+    to: "accuracy_m REAL,\n    alt_m REAL,",
+    findings: [
+      "table gps_track: columns are in the order (id, system_time, gps_time, gps_time_plausible, mode, lat, lon, accuracy_m, alt_m, speed_mps, track_deg), expected (id, system_time, gps_time, gps_time_plausible, mode, lat, lon, alt_m, accuracy_m, speed_mps, track_deg)",
+    ],
+  },
+  {
     kind: "AUTOINCREMENT dropped",
     object: "configuration",
     from: "id INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -259,7 +268,11 @@ CREATE TRIGGER t_mark AFTER INSERT ON t BEGIN
   UPDATE t SET b = 1 WHERE rowid = new.rowid;
 END;
 CREATE VIEW v_marked AS SELECT a FROM t WHERE b = 1;
+CREATE TABLE p (id INTEGER PRIMARY KEY);
+CREATE TABLE c (x INTEGER REFERENCES p(id), y INTEGER REFERENCES p(id) ON DELETE CASCADE);
 -- migrate:down
+DROP TABLE c;
+DROP TABLE p;
 DROP VIEW v_marked;
 DROP TABLE t;
 -- migrate:verify
@@ -304,6 +317,30 @@ Deno.test("drift: a view's query", async () => {
     drifted("v_marked", "b = 1", "b = 0", OBJECTS),
     [
       'view "v_marked": definition differs: expected "CREATE VIEW v_marked AS SELECT a FROM t WHERE b = 1", found "CREATE VIEW v_marked AS SELECT a FROM t WHERE b = 0"',
+    ],
+    "--migrations-dir",
+    SOURCE,
+  );
+});
+
+Deno.test("drift: one of two foreign keys", async () => {
+  await assertDrift(
+    drifted("c", "ON DELETE CASCADE", "ON DELETE SET NULL", OBJECTS),
+    [
+      "table c: foreign keys are [y -> p(id) on update NO ACTION on delete SET NULL; x -> p(id) on update NO ACTION on delete NO ACTION], expected [y -> p(id) on update NO ACTION on delete CASCADE; x -> p(id) on update NO ACTION on delete NO ACTION]",
+    ],
+    "--migrations-dir",
+    SOURCE,
+  );
+});
+
+Deno.test("drift: an index moved to another table", async () => {
+  // By DDL: an edited definition naming a table created after it would not even open.
+  await assertDrift(
+    altered("DROP INDEX i_positive; CREATE INDEX i_positive ON c(x) WHERE x > 0", OBJECTS),
+    [
+      'index "i_positive": is on table c, expected t',
+      'index "i_positive": columns are (x ASC), expected (a ASC)',
     ],
     "--migrations-dir",
     SOURCE,
