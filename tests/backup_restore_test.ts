@@ -7,6 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { cli, tempDir } from "./helpers/cli.ts";
 import { databaseAt, fillBaselineRows, logicalDump } from "./helpers/db.ts";
 import { embeddedMigrations } from "../src/migrate/mod.ts";
+import { pruneBackups } from "../src/db/backup.ts";
 
 const LATEST = embeddedMigrations().length;
 
@@ -110,4 +111,56 @@ Deno.test("db restore of a file without a ledger restores version 0", async () =
   const result = await cli("--db", live, "db", "restore", backup);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, `restored "${live}" from "${backup}" (schema version 0)\n`);
+});
+
+Deno.test("db restore over a file without a WAL keeps just that file; a missing backup is refused", async () => {
+  using dir = tempDir();
+  const live = `${dir.path}/p.db`;
+  database(live, LATEST, 4);
+  const backup = `${dir.path}/b.backup`;
+  assert.equal((await cli("--db", live, "db", "backup", backup)).code, 0);
+  // (The backup's reader leaves SQLite's empty companions beside the file: not this test's case.)
+  for (const suffix of ["-wal", "-shm"]) Deno.removeSync(live + suffix);
+  const result = await cli("--db", live, "db", "restore", backup, "--json");
+  assert.equal(result.code, 0, result.stderr);
+  const { keptCopy } = JSON.parse(result.stdout);
+  assert.match(keptCopy, /\.replaced-\d{8}T\d{6}Z$/);
+  assert.throws(() => Deno.statSync(`${keptCopy}-wal`), Deno.errors.NotFound);
+
+  const missing = await cli("--db", live, "db", "restore", `${dir.path}/none.backup`);
+  assert.equal(missing.code, 3);
+  assert.match(
+    missing.stderr,
+    /^piwardrive: Backup ".*none\.backup" is not a sound database: unable to open database file: .*none\.backup\n$/,
+  );
+});
+
+Deno.test("db backup reads its source only: a rollback-journal file keeps every byte", async () => {
+  using dir = tempDir();
+  const live = `${dir.path}/p.db`;
+  database(live, LATEST, 5);
+  const first = `${dir.path}/first.backup`;
+  assert.equal((await cli("--db", live, "db", "backup", first)).code, 0);
+  const before = Deno.readFileSync(first);
+  assert.equal((await cli("--db", first, "db", "backup", `${dir.path}/second.backup`)).code, 0);
+  assert.deepEqual(Deno.readFileSync(first), before);
+});
+
+Deno.test("pruning keeps the newest backups of this database only, and only what is named as one", () => {
+  using dir = tempDir();
+  const db = `${dir.path}/a.db`;
+  const names = [
+    "a.db.bak-20260101T000000Z-v1",
+    "a.db.bak-20260102T000000Z-v2",
+    "a.db.bak-20260103T000000Z-v3",
+    "a.db.bak-20260104T000000Z-v4",
+    "b.db.bak-20250101T000000Z-v1", // another database's
+    "a.db.bak-20250101T000000Z-v1.tmp", // not a backup name
+    "a.db.bak-20250101T000000Z", // no version
+  ];
+  for (const n of names) Deno.writeTextFileSync(`${dir.path}/${n}`, n);
+  Deno.mkdirSync(`${dir.path}/a.db.bak-20240101T000000Z-v9`); // a folder, not a backup
+  assert.deepEqual(pruneBackups(db, 3), [`${dir.path}/a.db.bak-20260101T000000Z-v1`]);
+  const left = [...Deno.readDirSync(dir.path)].map((e) => e.name).sort();
+  assert.deepEqual(left, [...names.slice(1), "a.db.bak-20240101T000000Z-v9"].sort());
 });
