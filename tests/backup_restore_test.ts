@@ -164,3 +164,17 @@ Deno.test("pruning keeps the newest backups of this database only, and only what
   const left = [...Deno.readDirSync(dir.path)].map((e) => e.name).sort();
   assert.deepEqual(left, [...names.slice(1), "a.db.bak-20240101T000000Z-v9"].sort());
 });
+
+Deno.test("the bytes a database occupies include its WAL (db stats' walBytes)", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/p.db`;
+  const writer = databaseAt(path, LATEST);
+  writer.exec("PRAGMA wal_autocheckpoint = 0");
+  fillBaselineRows(writer, 20);
+  const wal = Deno.statSync(`${path}-wal`).size;
+  assert.ok(wal > 0);
+  const stats = await cli("--db", path, "db", "stats", "--json");
+  writer.close();
+  assert.equal(stats.code, 0, stats.stderr);
+  assert.equal(JSON.parse(stats.stdout).walBytes, wal);
+});

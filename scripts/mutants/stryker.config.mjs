@@ -77,9 +77,7 @@ export default {
   testRunner: "command",
   // --no-check: type-checking each mutant's copy would cost more than running its tests.
   commandRunner: {
-    command: `deno test --no-check --quiet ${PERMISSIONS} ${
-      target.tests.join(" ")
-    }`,
+    command: `deno test --no-check --quiet ${PERMISSIONS} ${target.tests.join(" ")}`,
   },
   mutate: target.mutate,
   coverageAnalysis: "off",
