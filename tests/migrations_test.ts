@@ -7,6 +7,7 @@ import { diffSchema, readSchema } from "../src/db/schema.ts";
 import { databaseAt, fillBaselineRows, logicalDump, storedColumns } from "./helpers/db.ts";
 import { tempDir } from "./helpers/cli.ts";
 import { archiveTables } from "../src/migrate/data_loss.ts";
+import { pinnedSchemaName, pinnedSchemaText, SCHEMA_DIR } from "../scripts/pin_schemas.ts";
 
 const migrations = embeddedMigrations();
 const expected = expectedSchemas(migrations);
@@ -19,6 +20,21 @@ Deno.test("the embedded migrations are exactly the files of migrations/", () => 
   for (const file of embeddedMigrationFiles) {
     assert.equal(file.text, Deno.readTextFileSync(new URL(file.name, dir)), file.name);
   }
+});
+
+Deno.test("each version's schema is the hand-checked one pinned in tests/fixtures/schema/", () => {
+  const pinned = [...Deno.readDirSync(SCHEMA_DIR)].map((e) => e.name).sort();
+  assert.deepEqual(pinned, migrations.map((m) => pinnedSchemaName(m.version)));
+  const db = new DatabaseSync(":memory:");
+  const migrator = new Migrator(db, migrations);
+  for (const { version } of migrations) {
+    const file = Deno.readTextFileSync(new URL(pinnedSchemaName(version), SCHEMA_DIR));
+    // Both the replay verify expects and a database really migrated up to the version.
+    assert.equal(pinnedSchemaText(expected(version)), file, `replay of version ${version}`);
+    migrator.migrateTo(version);
+    assert.equal(pinnedSchemaText(readSchema(db)), file, `database at version ${version}`);
+  }
+  db.close();
 });
 
 Deno.test("version 1 is the design guide's baseline, exactly", () => {

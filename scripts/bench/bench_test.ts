@@ -25,6 +25,7 @@ import { writeReplay } from "./collect_rss.ts";
 import { captureWrites, inlineCall, slotOf } from "./tick_sql.ts";
 import { Context, ok, renderTable, type Row, which } from "./lib.ts";
 import { shellQuote } from "./verify.ts";
+import { requirePeer } from "./peer.ts";
 
 const SQLITE3 = which("sqlite3");
 
@@ -98,8 +99,9 @@ Deno.test(
     const direct = openDatabase(copies[1]);
     direct.exec(sql);
     direct.close();
-    if (SQLITE3) {
-      const out = await ctx.run([SQLITE3, "-batch", "-bail", copies[2]], { stdin: sql });
+    const sqlite3 = requirePeer("sqlite3", SQLITE3);
+    if (sqlite3) {
+      const out = await ctx.run([sqlite3, "-batch", "-bail", copies[2]], { stdin: sql });
       assert(markerMs(out.stdout) >= 0);
     }
 
@@ -124,7 +126,7 @@ Deno.test(
     assert.deepEqual(engine.sequence, [JSON.stringify({ name: "wifi_networks", seq: 2000 })]);
     assert(engine.rows[0].includes('"confidence_score":0'));
     assert.deepEqual(snapshot(copies[1]), engine);
-    if (SQLITE3) assert.deepEqual(snapshot(copies[2]), engine);
+    if (sqlite3) assert.deepEqual(snapshot(copies[2]), engine);
   }),
 );
 
@@ -156,13 +158,14 @@ Deno.test(
     direct.exec(sql);
     direct.close();
     const others = [exec];
-    if (SQLITE3) {
+    const sqlite3 = requirePeer("sqlite3", SQLITE3);
+    if (sqlite3) {
       const cli = path("cli");
       Deno.writeTextFileSync(`${ctx.tmp}/ingest.sql`, sql);
-      assert(await sqlite3Ingest(ctx, SQLITE3, cli, `${ctx.tmp}/ingest.sql`) >= 0);
+      assert(await sqlite3Ingest(ctx, sqlite3, cli, `${ctx.tmp}/ingest.sql`) >= 0);
       others.push(cli);
     }
-    if (await hasAiosqlite(ctx)) {
+    if (requirePeer("python3-aiosqlite", await hasAiosqlite(ctx))) {
       const aio = path("aio");
       Deno.writeTextFileSync(`${ctx.tmp}/payload.json`, aiosqlitePayload(aio, captured));
       assert(await aiosqliteIngest(ctx, `${ctx.tmp}/payload.json`) > 0);

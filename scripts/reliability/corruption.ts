@@ -1,6 +1,8 @@
 /**
  * Corruption: copies of a real database with random bytes written over random pages, or cut
- * short. `db check` and `migrate --verify --deep` must report it (exit 3, no stack trace);
+ * short. `db check` and `migrate --verify --deep` must report it (exit 3, no stack trace); an
+ * exit 0 counts only when the sqlite3 shell's own integrity_check finds the file sound too (bytes
+ * in free space can leave it so), else it is a missed damage and a failure;
  * `migrate`, `collect` and `config set` must refuse to write (the file stays byte-identical);
  * `db restore` from the last good backup must bring it back (`db check` → 0).
  */
@@ -73,9 +75,13 @@ export async function corruption(trials: number, seed = 3): Promise<ScenarioResu
       if (STACK.test(result.stdout + result.stderr)) {
         tally.fail(`${label}: ${args.join(" ")} printed a stack trace`);
       }
-      // Bytes landing in unused space can leave a sound file: then 0 is the truthful answer.
-      if (result.code === 0) undetected++;
-      else if (result.code !== 3) tally.fail(`${label}: ${args.join(" ")} exit ${result.code}`);
+      if (result.code === 0) {
+        // Bytes landing in unused space can leave a sound file: then 0 is the truthful answer,
+        // which a judge independent of the code under test must confirm.
+        const verdict = await sqlite3IntegrityCheck(path);
+        if (verdict === "ok") undetected++;
+        else tally.fail(`${label}: ${args.join(" ")} exit 0, but sqlite3 says: ${verdict}`);
+      } else if (result.code !== 3) tally.fail(`${label}: ${args.join(" ")} exit ${result.code}`);
     }
     for (const args of [["migrate"], ["collect", "--demo"], ["config", "set", "a", "b"]]) {
       const result = await cliProcess(["--db", path, ...args]);
@@ -100,9 +106,35 @@ export async function corruption(trials: number, seed = 3): Promise<ScenarioResu
     }
   }
   if (undetected > 0) {
-    tally.note(`${undetected} check(s) found the damage harmless (bytes in free space)`);
+    tally.note(
+      `${undetected} check(s) found the damage harmless (bytes in free space; sqlite3 agrees)`,
+    );
   }
   return tally.result;
+}
+
+/**
+ * `PRAGMA integrity_check` by the sqlite3 command-line shell: "ok", or its first complaint. The
+ * scenario cannot judge exit 0 without it, so a missing shell is an error, not a skip.
+ */
+export async function sqlite3IntegrityCheck(path: string): Promise<string> {
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("sqlite3", {
+      args: ["-readonly", path, "PRAGMA integrity_check;"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error("the corruption scenario needs the sqlite3 shell: apt-get install sqlite3");
+    }
+    throw error;
+  }
+  const text = new TextDecoder().decode(output.stdout).trim();
+  if (output.success && text === "ok") return "ok";
+  const stderr = new TextDecoder().decode(output.stderr).trim();
+  return (text || stderr || `exit ${output.code}`).split("\n")[0];
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -9,6 +9,7 @@ import { errorMessage, PiwardriveError } from "../errors.ts";
 import { parentDir } from "../paths.ts";
 import { kindAt, sameFile } from "./files.ts";
 import { openReadOnly } from "./open.ts";
+import { integrityProblems } from "./damage.ts";
 
 /** How many automatic pre-migration backups are kept beside the database. */
 export const KEEP_BACKUPS = 3;
@@ -171,6 +172,7 @@ export function ensureNewBackupPath(destination: string, dbPath: string): void {
  * ```
  */
 export async function backupDatabase(db: DatabaseSync, destination: string): Promise<void> {
+  // Only a file this call created may be removed: an existing one is someone else's.
   let created = false;
   try {
     // O_EXCL: a file, folder or symlink (dangling too) that appeared meanwhile fails here.
@@ -210,8 +212,8 @@ export function quickCheckFile(path: string): string | null {
   let db: DatabaseSync | null = null;
   try {
     db = openReadOnly(path);
-    const rows = db.prepare("PRAGMA quick_check").all() as { quick_check: string }[];
-    return rows.length === 1 && rows[0].quick_check === "ok" ? null : rows[0]?.quick_check ?? "?";
+    // One line naming the damaged object (quick_check's own answer is many lines in one row).
+    return integrityProblems(db, "quick_check", 1)[0] ?? null;
   } catch (error) {
     return errorMessage(error);
   } finally {

@@ -20,6 +20,7 @@ import {
   quickCheckFile,
 } from "./backup.ts";
 import { parentDir } from "../paths.ts";
+import { integrityProblems } from "./damage.ts";
 import { APP_QUERIES } from "./queries.ts";
 import { deviceId } from "./config.ts";
 import { readLedger } from "../migrate/ledger.ts";
@@ -34,17 +35,18 @@ export interface IntegrityReport {
 export function checkIntegrity(dbPath: string): IntegrityReport {
   const db = openDatabase(dbPath, { readOnly: true, failureExitCode: ExitCode.verificationFailed });
   try {
-    const rows = db.prepare("PRAGMA integrity_check(100)").all() as { integrity_check: string }[];
-    const integrity = rows.map((r) => r.integrity_check).filter((r) => r !== "ok");
-    const fk = db.prepare("PRAGMA foreign_key_check").all() as Record<string, unknown>[];
-    return {
-      integrity,
-      foreignKeys: fk.map((v) =>
+    const integrity = integrityProblems(db, "integrity_check", 100);
+    // foreign_key_check reads the child tables: damage there must not hide what integrity found.
+    let foreignKeys: string[];
+    try {
+      const fk = db.prepare("PRAGMA foreign_key_check").all() as Record<string, unknown>[];
+      foreignKeys = fk.map((v) =>
         `table ${v.table} rowid ${v.rowid} references a missing row in ${v.parent}`
-      ),
-    };
-  } catch (error) {
-    return { integrity: [`cannot read the database: ${errorMessage(error)}`], foreignKeys: [] };
+      );
+    } catch (error) {
+      foreignKeys = [`cannot read the database: ${errorMessage(error)}`];
+    }
+    return { integrity, foreignKeys };
   } finally {
     db.close();
   }

@@ -1,10 +1,15 @@
 /**
  * Reading a database's schema as comparable data, and the difference between two schemas
- * ("schema drift"). Tables are compared by structure (columns in order with type, NOT NULL,
- * default, primary key and generated flag; AUTOINCREMENT; foreign keys), indexes by their
- * columns, uniqueness and partial flag, triggers and views by their SQL with whitespace folded.
+ * ("schema drift"). Two comparisons, one rule: tables are compared by structure (columns in
+ * order with type, NOT NULL, default, primary key and generated flag; AUTOINCREMENT; foreign
+ * keys) and indexes by their columns, uniqueness and partial flag, which explains a difference
+ * in words; then every table, index, trigger and view the structure finds equal is compared by
+ * its whole definition (`sqlite_master.sql` in the canonical form of `sql_normalise.ts`), which
+ * sees what the pragmas do not carry: CHECK, COLLATE, generated expressions, partial-index
+ * predicates, WITHOUT ROWID, STRICT and whatever SQLite adds later.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { describeSqlDifference } from "./sql_normalise.ts";
 
 export interface ColumnShape {
   name: string;
@@ -20,6 +25,8 @@ export interface TableShape {
   columns: ColumnShape[];
   autoincrement: boolean;
   foreignKeys: string[];
+  /** `sqlite_master.sql` as stored. */
+  sql: string;
 }
 
 export interface IndexShape {
@@ -28,13 +35,17 @@ export interface IndexShape {
   partial: boolean;
   /** Key columns, `name ASC|DESC`; an expression shows as `<expr>`. */
   columns: string[];
+  /** `sqlite_master.sql` as stored; null for the index of a UNIQUE or PRIMARY KEY constraint. */
+  sql: string | null;
 }
 
 /** A database's schema; `sqlite_*` internals excluded. */
 export interface SchemaSnapshot {
   tables: Record<string, TableShape>;
   indexes: Record<string, IndexShape>;
+  /** Each trigger's `sqlite_master.sql`. */
   triggers: Record<string, string>;
+  /** Each view's `sqlite_master.sql`. */
   views: Record<string, string>;
 }
 
@@ -74,15 +85,18 @@ export function readSchema(db: DatabaseSync): SchemaSnapshot {
     name: string;
     sql: string | null;
   }[];
+  const indexSql = new Map<string, string | null>();
   for (const { type, name, sql } of objects) {
     if (type === "table") {
       snapshot.tables[name] = {
         columns: [],
         autoincrement: /\bAUTOINCREMENT\b/i.test(sql ?? ""),
         foreignKeys: [],
+        sql: sql ?? "",
       };
-    } else if (type === "trigger") snapshot.triggers[name] = foldSql(sql ?? "");
-    else if (type === "view") snapshot.views[name] = foldSql(sql ?? "");
+    } else if (type === "index") indexSql.set(name, sql);
+    else if (type === "trigger") snapshot.triggers[name] = sql ?? "";
+    else if (type === "view") snapshot.views[name] = sql ?? "";
   }
   const columns = db.prepare(READ.columns).all() as {
     t: string;
@@ -130,15 +144,11 @@ export function readSchema(db: DatabaseSync): SchemaSnapshot {
       unique: row.u === 1,
       partial: row.partial === 1,
       columns: [],
+      sql: indexSql.get(row.name) ?? null,
     };
     index.columns.push(`${row.col ?? "<expr>"} ${row.d ? "DESC" : "ASC"}`);
   }
   return snapshot;
-}
-
-/** SQL with runs of whitespace folded to one space, for comparing triggers and views. */
-export function foldSql(sql: string): string {
-  return sql.replace(/\s+/g, " ").replace(/\s*([(),;])\s*/g, "$1").trim();
 }
 
 /**
@@ -147,7 +157,8 @@ export function foldSql(sql: string): string {
  * @example
  * ```ts
  * diffSchema(readSchema(db), expected);
- * // ['table wifi_networks: column "notes" is not expected', 'index "idx_wifi_vendor" is missing']
+ * // ['table wifi_networks: column "notes" is not expected', 'index "idx_wifi_vendor" is missing',
+ * //  'table gps_track: definition differs: expected "CHECK (mode >= 2 OR lat IS NULL)", found nothing']
  * ```
  */
 export function diffSchema(live: SchemaSnapshot, expected: SchemaSnapshot): string[] {
@@ -155,7 +166,9 @@ export function diffSchema(live: SchemaSnapshot, expected: SchemaSnapshot): stri
   // more than reading them. (Equal text means equal schemas; unequal text is walked below.)
   if (JSON.stringify(live) === JSON.stringify(expected)) return [];
   const out: string[] = [];
-  diffNamed(out, "table", live.tables, expected.tables, (name, a, b) => diffTable(out, name, a, b));
+  diffNamed(out, "table", live.tables, expected.tables, (name, a, b) => {
+    diffTable(out, name, a, b);
+  });
   diffNamed(out, "index", live.indexes, expected.indexes, (name, a, b) => {
     if (a.table !== b.table) {
       out.push(`index "${name}": is on table ${a.table}, expected ${b.table}`);
@@ -174,16 +187,17 @@ export function diffSchema(live: SchemaSnapshot, expected: SchemaSnapshot): stri
       );
     }
   });
-  diffNamed(out, "trigger", live.triggers, expected.triggers, (name, a, b) => {
-    if (a !== b) out.push(`trigger "${name}": definition differs from the expected one`);
-  });
-  diffNamed(out, "view", live.views, expected.views, (name, a, b) => {
-    if (a !== b) out.push(`view "${name}": definition differs from the expected one`);
-  });
+  diffNamed(out, "trigger", live.triggers, expected.triggers, () => {});
+  diffNamed(out, "view", live.views, expected.views, () => {});
   return out;
 }
 
-function diffNamed<T>(
+/**
+ * Missing and unexpected objects of one kind; each object in both goes to `compare`, and when
+ * that found nothing, its definitions are compared as text (one finding per object: the words
+ * when the structure explains the difference, else the first clauses that differ).
+ */
+function diffNamed<T extends { sql: string | null } | string>(
   out: string[],
   kind: string,
   live: Record<string, T>,
@@ -193,9 +207,20 @@ function diffNamed<T>(
   for (const name of Object.keys(expected)) {
     if (!(name in live)) out.push(`${kind} "${name}" is missing`);
   }
+  const sqlOf = (o: T) => typeof o === "string" ? o : o.sql ?? "";
   for (const name of Object.keys(live)) {
-    if (!(name in expected)) out.push(`${kind} "${name}" is not expected`);
-    else compare(name, live[name], expected[name]);
+    if (!(name in expected)) {
+      out.push(`${kind} "${name}" is not expected`);
+      continue;
+    }
+    const before = out.length;
+    compare(name, live[name], expected[name]);
+    const [found, want] = [sqlOf(live[name]), sqlOf(expected[name])];
+    if (out.length > before || found === want) continue;
+    const difference = describeSqlDifference(want, found);
+    // Named as the structured findings name it: `table t: …`, `index "i": …`.
+    const object = kind === "table" ? `table ${name}` : `${kind} "${name}"`;
+    if (difference) out.push(`${object}: definition differs: ${difference}`);
   }
 }
 

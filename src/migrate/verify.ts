@@ -13,9 +13,10 @@
  *  9. foreign_keys foreign_key_check is clean
  */
 import type { DatabaseSync } from "node:sqlite";
-import { errorMessage, ExitCode, PiwardriveError, VerificationError } from "../errors.ts";
+import { errorMessage, ExitCode } from "../errors.ts";
 import { openDatabase } from "../db/open.ts";
 import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
+import { integrityProblems } from "../db/damage.ts";
 import { expectedSchemas, Migrator, pad } from "./migrator.ts";
 import type { Migration } from "./parse.ts";
 import { hasLedger } from "./ledger.ts";
@@ -79,10 +80,12 @@ export function verifyDatabase(
   const record = (check: VerifyCheck, findings: string[]) => {
     results.set(check, { check, status: findings.length === 0 ? "pass" : "fail", findings });
   };
+  // Set when the file could not be read half-way: that is damage (3), whichever check met it.
+  let unreadable = false;
   const report = (appliedVersion: number | null): VerifyReport => {
     const checks = [...results.values()];
     // A damaged file is damaged first: what its ledger seems to say is not believed.
-    const newer = results.get("newer")!.status === "fail" &&
+    const newer = results.get("newer")!.status === "fail" && !unreadable &&
       results.get("open")!.status === "pass";
     const ok = checks.every((c) => c.status === "pass");
     return {
@@ -100,17 +103,12 @@ export function verifyDatabase(
     db = openDatabase(path, { readOnly: true, failureExitCode: ExitCode.verificationFailed });
     const findings: string[] = [];
     if (options.deep) {
-      const lines = (db.prepare("PRAGMA quick_check(10)").all() as { quick_check: string }[])
-        .flatMap((r) => r.quick_check.split("\n"))
-        .filter((l) => l !== "ok" && !l.startsWith("***"));
-      findings.push(...lines.slice(0, 10).map((l) => `quick_check: ${l}`));
+      findings.push(...integrityProblems(db, "quick_check").map((l) => `quick_check: ${l}`));
     }
     record("open", findings);
   } catch (error) {
-    // Not openable, or damage met by quick_check: a finding, never a crash.
-    record("open", [
-      error instanceof PiwardriveError ? error.message : `quick_check: ${errorMessage(error)}`,
-    ]);
+    // Not openable (openDatabase says why in one line): a finding, never a crash.
+    record("open", [errorMessage(error)]);
     db?.close();
     return report(null);
   }
@@ -119,6 +117,7 @@ export function verifyDatabase(
     return runChecks(db!, migrations, options, record, report);
   } catch (error) {
     // A damaged page met half-way through: report it as a failed check, never a stack trace.
+    unreadable = true;
     const failed = VERIFY_CHECKS.find((c) => results.get(c)!.status === "skipped") ?? "open";
     record(failed, [`cannot read the database: ${errorMessage(error)}`]);
     return report(null);
@@ -156,7 +155,8 @@ function runChecks(
       } are newer than this binary (it knows up to ${latest}); use a newer piwardrive`,
     ],
   );
-  const missing = applied.filter((v) => v < 1 || (v <= latest && !migrations[v - 1]));
+  // Versions run 1…latest without gaps, so only a version below 1 can be missing.
+  const missing = applied.filter((v) => v < 1);
   record("missing", missing.map((v) => `version ${v} is applied but not part of this binary`));
 
   const byVersion = new Map(migrations.map((m) => [m.version, m]));
@@ -218,7 +218,7 @@ function ledgerlessFinding(
       ? "no schema_version ledger: the database is empty; run `piwardrive migrate`"
       : `no schema_version ledger, but the schema is exactly version ${version}: run \`piwardrive migrate\` to adopt it`;
   } catch (error) {
-    if (!(error instanceof VerificationError)) throw error;
-    return error.message;
+    // No match (VerificationError), or the replay itself failed: either way the finding.
+    return errorMessage(error);
   }
 }
