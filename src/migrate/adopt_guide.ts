@@ -62,7 +62,12 @@ export function guideAdoption(
   const moveVendor = vendorAt >= 0 && vendorAt !== wifi!.columns.length - 1;
   if (moveVendor) {
     const columns = wifi!.columns.filter((c) => c.name !== "vendor");
-    tables.wifi_networks = { ...wifi!, columns: [...columns, wifi!.columns[vendorAt]] };
+    // Judged as it will be after the rebuild: vendor last in the columns and in the text.
+    tables.wifi_networks = {
+      ...wifi!,
+      columns: [...columns, wifi!.columns[vendorAt]],
+      sql: vendorLastDdl(db),
+    };
   }
   const addIndex = vendorAt >= 0 && indexes.idx_wifi_vendor === undefined;
   if (addIndex) indexes.idx_wifi_vendor = expected(2).indexes.idx_wifi_vendor;
