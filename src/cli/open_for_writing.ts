@@ -8,7 +8,7 @@ import {
   LOCK_WAIT_MS,
 } from "../db/lock.ts";
 import { PiwardriveError, SchemaNewerError } from "../errors.ts";
-import { readLedger } from "../migrate/ledger.ts";
+import { readLedger } from "../db/ledger.ts";
 import { runMigrate } from "../migrate/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";

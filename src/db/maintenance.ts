@@ -23,8 +23,8 @@ import { parentDir } from "../paths.ts";
 import { integrityProblems } from "./damage.ts";
 import { APP_QUERIES } from "./queries.ts";
 import { deviceId } from "./config.ts";
-import { readLedger } from "../migrate/ledger.ts";
-import { quoteName } from "../migrate/rebuild.ts";
+import { readLedger } from "./ledger.ts";
+import { quoteName } from "./rebuild.ts";
 
 export interface IntegrityReport {
   integrity: string[];

@@ -9,8 +9,14 @@ import { errorMessage, PiwardriveError, SchemaNewerError, VerificationError } fr
 import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
 import type { Migration, MigrationStep } from "./parse.ts";
 import type { PrecomputedSchema } from "./manifest.ts";
-import { hasLedger, insertLedgerRow, LEDGER_DDL, type LedgerRow, readLedger } from "./ledger.ts";
-import { rebuildTable } from "./rebuild.ts";
+import {
+  hasLedger,
+  insertLedgerRow,
+  LEDGER_DDL,
+  type LedgerRow,
+  readLedger,
+} from "../db/ledger.ts";
+import { rebuildTable } from "../db/rebuild.ts";
 import { type Adoption, EXACT_MATCH, guideAdoption } from "./adopt_guide.ts";
 import { registerFunctions } from "../db/functions.ts";
 import {

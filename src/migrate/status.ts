@@ -2,7 +2,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../db/open.ts";
 import { listBackups } from "../db/backup.ts";
-import { readLedger } from "./ledger.ts";
+import { readLedger } from "../db/ledger.ts";
 import type { Migration } from "./parse.ts";
 
 export interface VersionStatus {

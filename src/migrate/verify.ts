@@ -19,7 +19,7 @@ import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
 import { integrityProblems } from "../db/damage.ts";
 import { expectedSchemas, Migrator, pad } from "./migrator.ts";
 import type { Migration } from "./parse.ts";
-import { hasLedger } from "./ledger.ts";
+import { hasLedger } from "../db/ledger.ts";
 import { precomputedSchema } from "./manifest.ts";
 
 export const VERIFY_CHECKS = [
