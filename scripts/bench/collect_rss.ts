@@ -12,7 +12,8 @@
  */
 import { openDatabase } from "../../src/db/open.ts";
 import { emptyLatest } from "./fixtures.ts";
-import { accessPoints, poolSizeFor, Rng, scanText, windowAt } from "./iw_gen.ts";
+import { accessPoints, poolSizeFor, scanText, windowAt } from "./iw_gen.ts";
+import { Rng } from "../lib/random.ts";
 import { ADVANCE, PER_SCAN } from "./ingest.ts";
 import {
   type Context,

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { Rng } from "../lib/random.ts";
+
 /** Security of a generated access point, and the `encryption` summary parseIwScan gives it. */
 export const SECURITY = {
   wpa2psk: "WPA2-PSK",
@@ -46,35 +48,6 @@ export interface AccessPoint {
   channel: number;
   security: Security;
   wps: boolean;
-}
-
-/** Small fast PRNG (mulberry32). */
-export class Rng {
-  #s: number;
-  constructor(seed: number) {
-    this.#s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-  weighted<T>(items: readonly [T, number][]): T {
-    const total = items.reduce((s, [, w]) => s + w, 0);
-    let r = this.next() * total;
-    for (const [item, w] of items) {
-      r -= w;
-      if (r < 0) return item;
-    }
-    return items[items.length - 1][0];
-  }
 }
 
 const OUIS = [

@@ -52,7 +52,7 @@
 import type { ReplayTick } from "../../src/collect/replay.ts";
 import { BtScanner, buildBtDevices } from "./sample_drive/bluetooth.ts";
 import { gpspipeText, Receiver } from "./sample_drive/gps.ts";
-import { Rng } from "./sample_drive/rng.ts";
+import { Rng } from "../lib/random.ts";
 import { drive } from "./sample_drive/route.ts";
 import { buildAccessPoints, scanText } from "./sample_drive/wifi.ts";
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../../lib/random.ts";
 import { along, distance, type Point } from "./route.ts";
 
 export type Security = "open" | "wep" | "psk" | "transition" | "sae" | "owe" | "eap" | "mixed";
@@ -116,7 +116,7 @@ function specials(): Spec[] {
 
 /** A typical home or shop network: vendor prefix, default-style SSID, usual security. */
 function generic(rng: Rng, s: number, side: number): Spec {
-  const kind = rng.int(0, 9);
+  const kind = rng.between(0, 9);
   const spec = (oui: string, ssid: string, extra: Partial<Spec> = {}): Spec => ({
     s,
     side,
@@ -139,14 +139,15 @@ function generic(rng: Rng, s: number, side: number): Spec {
     });
   } else if (kind === 2) out = spec("7c:4c:a5", `SKY${rng.chars(5, ALNUM)}`, { twins: dual(0.5) });
   else if (kind === 3) {
-    out = spec("00:1a:2b", `VM${rng.int(1000000, 9999999)}`, { twins: dual(0.7) });
+    out = spec("00:1a:2b", `VM${rng.between(1000000, 9999999)}`, { twins: dual(0.7) });
   } else if (kind === 4 || kind === 5) {
     const ssid = rng.chance(0.6) ? `TP-Link_${rng.chars(4, HEX)}` : rng.pick(USER_NAMES);
     const oui = rng.pick(["f4:f2:6d", "3c:84:6a", "b0:95:75"]);
     const security = rng.chance(0.25) ? "transition" : "psk";
     out = spec(oui, ssid, { security, twins: dual(0.4) });
-  } else if (kind === 6) out = spec("a0:63:91", `NETGEAR${rng.int(10, 99)}`, { twins: dual(0.6) });
-  else if (kind === 7) {
+  } else if (kind === 6) {
+    out = spec("a0:63:91", `NETGEAR${rng.between(10, 99)}`, { twins: dual(0.6) });
+  } else if (kind === 7) {
     const security = rng.pick<Security>(["transition", "transition", "sae", "psk"]);
     out = spec("f0:9f:c2", rng.pick(USER_NAMES), { security, band: 5 });
   } else if (kind === 8) out = spec("4c:5e:0c", `MikroTik-${rng.chars(6, HEX)}`);
@@ -304,7 +305,7 @@ export function scanText(aps: AccessPoint[], car: Point, tick: number, rng: Rng)
     const signal = signalAt(ap, car, rng);
     // A weak beacon is often missed by one scan and caught by the next.
     if (signal === null || (signal < -86 && rng.chance(0.3))) continue;
-    text += bssText(ap, signal, rng.int(10, 3800), tick <= ap.associatedUntil);
+    text += bssText(ap, signal, rng.between(10, 3800), tick <= ap.associatedUntil);
   }
   return text;
 }
