@@ -6,7 +6,7 @@
  * tick whole or not at all.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { Tick } from "./tick.ts";
+import { type Tick, trackRowValues } from "./tick.ts";
 import { ouiVendor } from "../oui/mod.ts";
 
 /** Rows written by one tick. */
@@ -161,18 +161,7 @@ export class TickWriter {
         if (row.first_seen === at && !this.#reportedBt.has(row.id)) newBt.add(row.id);
       }
       for (const t of tick.track) {
-        this.#track.run(
-          t.systemTime,
-          t.gpsTime,
-          t.gpsTimePlausible ? 1 : 0,
-          t.mode,
-          t.lat,
-          t.lon,
-          t.altM,
-          t.accuracyM,
-          t.speedMps,
-          t.trackDeg,
-        );
+        this.#track.run(...trackRowValues(t));
         counts.track++;
       }
       if (tick.health) {

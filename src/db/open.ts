@@ -3,7 +3,7 @@
  * existing file is proved to be a readable SQLite database before anything is written to it.
  */
 import { DatabaseSync } from "node:sqlite";
-import { parentDir } from "../paths.ts";
+import { existsNow, parentDir } from "../paths.ts";
 import { DatabaseMissingError, errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
 import { registerFunctions } from "./functions.ts";
 import { canWriteFile, describeKind, ensureWritableDatabase } from "./files.ts";
@@ -163,15 +163,6 @@ function openPrivateCopy(path: string): DatabaseSync {
     }
   };
   return db;
-}
-
-function existsNow(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function createPrivateFile(path: string, fail: (detail: string, cause?: unknown) => Error): void {

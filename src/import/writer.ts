@@ -7,6 +7,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { ouiVendor } from "../oui/mod.ts";
 import { storableText } from "../collect/store.ts";
+import { trackRowValues } from "../collect/tick.ts";
 import { type Batch, count, type SourceKind } from "./records.ts";
 
 /** What an import did (or, dry, would do). */
@@ -257,18 +258,7 @@ export class ImportWriter {
       });
     }
     for (const t of batch.track ?? []) {
-      append("gps_track", t.key, () => [
-        t.systemTime,
-        t.gpsTime,
-        t.gpsTimePlausible ? 1 : 0,
-        t.mode,
-        t.lat,
-        t.lon,
-        t.altM,
-        t.accuracyM,
-        t.speedMps,
-        t.trackDeg,
-      ]);
+      append("gps_track", t.key, () => trackRowValues(t));
     }
     for (const h of batch.health ?? []) {
       append("health_records", h.key, () => [
