@@ -250,3 +250,17 @@ export function renderTable(rows: Row[]): string {
   const rule = `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`;
   return [line(header), rule, ...body.map(line)].join("\n");
 }
+
+/** A test body given a quick Context in its own temporary folder, removed (children killed) after. */
+export function withTemp(fn: (ctx: Context) => Promise<void> | void): () => Promise<void> {
+  return async () => {
+    const dir = Deno.makeTempDirSync({ prefix: "piwardrive-bench-test-" });
+    const ctx = new Context(true, dir);
+    try {
+      await fn(ctx);
+    } finally {
+      ctx.killChildren();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  };
+}

@@ -17,7 +17,7 @@ import { emptyLatest } from "./fixtures.ts";
 import { measureProcess, writeReplay } from "./collect_rss.ts";
 import { PER_SCAN } from "./ingest.ts";
 import { type Context, productArgv, PYTHON, type Row, type Section, which } from "./lib.ts";
-import { RUSAGE_WRAPPER, type Usage } from "./collect_rss.ts";
+import { replayCollectArgv, RUSAGE_WRAPPER, type Usage } from "./collect_rss.ts";
 import { mulberry32 } from "../lib/random.ts";
 
 const NETWORKS = 100_000;
@@ -173,19 +173,7 @@ export const serveSection: Section = {
     const dir = ctx.path("replay");
     writeReplay(dir, ticks);
     const empty = await emptyLatest(ctx);
-    const collectArgv = (db: string) =>
-      productArgv([
-        "--db",
-        db,
-        "collect",
-        "--replay",
-        dir,
-        "--interval",
-        "5s",
-        "--no-migrate",
-        "--quiet",
-        "--no-health",
-      ]);
+    const collectArgv = (db: string) => replayCollectArgv(db, dir);
     const aloneDb = ctx.path("alone.db");
     Deno.copyFileSync(empty, aloneDb);
     ctx.log(`serve: collect alone, ${ticks} ticks × ${PER_SCAN} at 5 s…`);
