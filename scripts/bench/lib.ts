@@ -16,6 +16,7 @@ export const PYTHON = "/usr/bin/python3";
 
 /** The start task's permissions and V8 flags (one reading of deno.json, shared with the tests). */
 export { START_PERMISSIONS } from "../../tests/helpers/cli.ts";
+export { which } from "../../tests/helpers/path.ts";
 import { START_PERMISSIONS } from "../../tests/helpers/cli.ts";
 import { loadOuiTable } from "../../src/oui/mod.ts";
 
@@ -178,24 +179,6 @@ export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Whether an executable is on PATH (or at an absolute path). */
-export function which(name: string): string | null {
-  if (name.startsWith("/")) {
-    try {
-      return Deno.statSync(name).isFile ? name : null;
-    } catch {
-      return null;
-    }
-  }
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (dir === "") continue;
-    try {
-      if (Deno.statSync(`${dir}/${name}`).isFile) return `${dir}/${name}`;
-    } catch { /* not here */ }
-  }
-  return null;
 }
 
 /** Copies a file (a database fixture to a fresh working copy). */
