@@ -40,6 +40,7 @@
  *   a UTF-16 code unit outside ASCII (`Hausger^00e4te`), escaped before the tokens are chosen, so
  *   a name decodes by expanding tokens, then escapes.
  */
+import { runMain } from "../lib/run_main.ts";
 
 /** The pinned source. Bump `version`, `integrity` (`npm view oui-data@X dist.integrity`) and
  * `published` (`npm view oui-data time`) together, then regenerate. */
@@ -363,11 +364,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);

@@ -55,6 +55,7 @@ import { gpspipeText, Receiver } from "./sample_drive/gps.ts";
 import { Rng } from "../lib/random.ts";
 import { drive } from "./sample_drive/route.ts";
 import { buildAccessPoints, scanText } from "./sample_drive/wifi.ts";
+import { runMain } from "../lib/run_main.ts";
 
 /** A generated drive as stored in `src/collect/sample_drive.json` (`collect --demo`). */
 export interface ReplayDrive {
@@ -162,11 +163,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);
