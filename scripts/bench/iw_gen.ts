@@ -13,6 +13,9 @@
  */
 
 import { Rng } from "../lib/random.ts";
+import { escapeSsid, securityBlock } from "../lib/iw_text.ts";
+
+export { escapeSsid };
 
 /** Security of a generated access point, and the `encryption` summary parseIwScan gives it. */
 export const SECURITY = {
@@ -153,17 +156,6 @@ export function poolSizeFor(ticks: number, perScan: number, advance: number): nu
 }
 
 /** iw's escaping of SSID bytes (`print_ssid_escaped`): printable ASCII as is, else `\xNN`. */
-export function escapeSsid(ssid: string): string {
-  const bytes = new TextEncoder().encode(ssid);
-  let out = "";
-  bytes.forEach((b, k) => {
-    const edgeSpace = b === 0x20 && (k === 0 || k === bytes.length - 1);
-    if (b >= 0x20 && b < 0x7f && b !== 0x5c && !edgeSpace) out += String.fromCharCode(b);
-    else out += `\\x${hex(b)}`;
-  });
-  return out;
-}
-
 function hex(n: number): string {
   return n.toString(16).padStart(2, "0");
 }
@@ -241,13 +233,7 @@ const COUNTRY_5 = [
 ].join("\n");
 
 function rsnBlock(akm: string, capa: string, pairwise = "CCMP", group = "CCMP"): string {
-  return [
-    "\tRSN:\t * Version: 1",
-    `\t\t * Group cipher: ${group}`,
-    `\t\t * Pairwise ciphers: ${pairwise}`,
-    `\t\t * Authentication suites: ${akm}`,
-    `\t\t * Capabilities: ${capa}`,
-  ].join("\n");
+  return securityBlock("RSN", group, pairwise, akm, capa).join("\n");
 }
 
 const RSN: Record<Security, string | null> = {
@@ -261,12 +247,7 @@ const RSN: Record<Security, string | null> = {
   mixed: rsnBlock("PSK", "1-PTKSA-RC 1-GTKSA-RC (0x0000)", "TKIP CCMP", "TKIP"),
 };
 
-const WPA_TKIP = [
-  "\tWPA:\t * Version: 1",
-  "\t\t * Group cipher: TKIP",
-  "\t\t * Pairwise ciphers: TKIP CCMP",
-  "\t\t * Authentication suites: PSK",
-].join("\n");
+const WPA_TKIP = securityBlock("WPA", "TKIP", "TKIP CCMP", "PSK").join("\n");
 
 const HT_CAPA_24 = [
   "\tHT capabilities:",

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Rng } from "../../lib/random.ts";
+import { escapeSsid, securityBlock } from "../../lib/iw_text.ts";
 import { along, distance, type Point } from "./route.ts";
 
 export type Security = "open" | "wep" | "psk" | "transition" | "sae" | "owe" | "eap" | "mixed";
@@ -45,19 +46,7 @@ const USER_NAMES = ["Pretty Fly for a WiFi", "The LAN Before Time", "Flat 2B", "
   .concat(["Garden Office", "Studio 5", "NoMoreBuffering", "Loading...", "Not Your WiFi"])
   .concat(["Hogwarts Great Hall", "Bill Wi the Science Fi", "Tell My WiFi Love Her"]);
 
-/** iw's `print_ssid_escaped`: printable ASCII as is, inner spaces as is, all else `\xNN`. */
-export function escapeSsid(bytes: Uint8Array): string {
-  let out = "";
-  bytes.forEach((b, i) => {
-    const edge = i === 0 || i === bytes.length - 1;
-    if (b > 0x20 && b < 0x7f && b !== 0x5c) out += String.fromCharCode(b);
-    else if (b === 0x20 && !edge) out += " ";
-    else out += `\\x${b.toString(16).padStart(2, "0")}`;
-  });
-  return out;
-}
-
-const utf8 = (text: string) => escapeSsid(new TextEncoder().encode(text));
+const utf8 = (text: string) => escapeSsid(text);
 
 /** Another BSS of the same device: next BSSID (or the same one under another prefix). */
 interface Twin {
@@ -236,15 +225,6 @@ function rsnCapsText(caps: number): string {
   return `${words.join(" ")} (0x${caps.toString(16).padStart(4, "0")})`;
 }
 
-function securityBlock(label: "RSN" | "WPA", group: string, pairwise: string, akm: string) {
-  return [
-    `\t${label}:\t * Version: 1`,
-    `\t\t * Group cipher: ${group}`,
-    `\t\t * Pairwise ciphers: ${pairwise}`,
-    `\t\t * Authentication suites: ${akm}`,
-  ];
-}
-
 const AKM: Partial<Record<Security, string>> = {
   psk: "PSK",
   transition: "PSK SAE",
@@ -273,8 +253,15 @@ export function bssText(
   const akm = AKM[ap.security];
   if (akm !== undefined) {
     const tkip = ap.security === "mixed";
-    lines.push(...securityBlock("RSN", tkip ? "TKIP" : "CCMP", tkip ? "CCMP TKIP" : "CCMP", akm));
-    lines.push(`\t\t * Capabilities: ${rsnCapsText(ap.rsnCaps)}`);
+    lines.push(
+      ...securityBlock(
+        "RSN",
+        tkip ? "TKIP" : "CCMP",
+        tkip ? "CCMP TKIP" : "CCMP",
+        akm,
+        rsnCapsText(ap.rsnCaps),
+      ),
+    );
   }
   if (ap.freqMhz > 5000) {
     const above = [36, 44, 52, 60, 100, 108, 116, 124, 132, 149, 157].includes(ap.channel);
