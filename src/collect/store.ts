@@ -27,8 +27,11 @@ const BETTER = (signal: string) =>
   OR (gps_lat IS NULL AND excluded.gps_lat IS NULL AND coalesce(excluded.${signal}, -999) > coalesce(${signal}, -999))
 )`;
 
-/** first/last seen, and the stored position with the signal it was heard at (rule above). */
-const SUMMARY = (signal: string) => `
+/**
+ * first/last seen, and the stored position with the signal it was heard at (rule above): the SET
+ * part of a summary's upsert, shared with import's merge.
+ */
+export const SUMMARY = (signal: string) => `
         first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
         last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen),
         gps_lat = CASE WHEN ${BETTER(signal)} THEN excluded.gps_lat ELSE gps_lat END,
