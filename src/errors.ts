@@ -54,6 +54,16 @@ export class SchemaNewerError extends PiwardriveError {
   }
 }
 
+/** The database file does not exist (and the command does not create it): exit 1. */
+export class DatabaseMissingError extends PiwardriveError {
+  readonly path: string;
+  constructor(path: string) {
+    super(`Cannot open database "${path}": no such file; run \`piwardrive migrate\` to create it`);
+    this.name = "DatabaseMissingError";
+    this.path = path;
+  }
+}
+
 /** WiGLE could not be reached (network, DNS, timeout, 5xx, 429) after the retries: exit 5. */
 export class OfflineError extends PiwardriveError {
   constructor(message: string, options?: ErrorOptions) {

@@ -1,5 +1,5 @@
 /**
- * The two path operations the start-up path needs. `node:path` would do, but loading it costs
+ * The path operations the start-up path needs. `node:path` would do, but loading it costs
  * `migrate --verify` about 15 ms of its start-up; these cover POSIX paths, which is all a Pi has.
  */
 
@@ -13,4 +13,14 @@ export function parentDir(path: string): string {
 /** `parts` joined by single slashes. */
 export function joinPath(...parts: string[]): string {
   return parts.join("/").replace(/\/{2,}/g, "/");
+}
+
+/** Whether anything (a dangling symlink too) is at `path` now; false when it cannot be seen. */
+export function existsNow(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

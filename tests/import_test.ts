@@ -10,6 +10,7 @@ import { databaseAt, fillBaselineRows } from "./helpers/db.ts";
 import { embeddedMigrations } from "../src/migrate/mod.ts";
 import { folderState, tableCounts } from "./helpers/import.ts";
 import { generatedKismetLog, writeKismetLog } from "./helpers/kismet.ts";
+import { mulberry32 } from "../scripts/lib/random.ts";
 
 const LATEST = embeddedMigrations().length;
 const APPENDED = ["wifi_sightings", "bluetooth_sightings", "gps_track", "health_records"];
@@ -241,8 +242,7 @@ Deno.test("an import killed at random points leaves whole batches, and a re-run 
   const source = `${dir.path}/big.kismet`;
   const total = 60_000;
   generatedKismetLog(source, total);
-  let seed = 7;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const random = mulberry32(7);
   for (let trial = 0; trial < 5; trial++) {
     const db = `${dir.path}/p${trial}.db`;
     const child = spawnCli(["--db", db, "import", source]);

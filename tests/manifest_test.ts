@@ -1,6 +1,6 @@
 /** The build-time manifest: right for the embedded files, and never trusted for other input. */
 import assert from "node:assert/strict";
-import { buildManifest, MANIFEST_URL, manifestText } from "../scripts/make_manifest.ts";
+import { buildManifest, MANIFEST_URL, manifestText } from "../scripts/generate/make_manifest.ts";
 import { embeddedMigrationFiles, embeddedMigrations } from "../src/migrate/embedded.ts";
 import { precomputedMigrations, precomputedSchema } from "../src/migrate/manifest.ts";
 import { expectedSchemas } from "../src/migrate/migrator.ts";

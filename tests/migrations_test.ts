@@ -7,7 +7,7 @@ import { diffSchema, readSchema } from "../src/db/schema.ts";
 import { databaseAt, fillBaselineRows, logicalDump, storedColumns } from "./helpers/db.ts";
 import { tempDir } from "./helpers/cli.ts";
 import { archiveTables } from "../src/migrate/data_loss.ts";
-import { pinnedSchemaName, pinnedSchemaText, SCHEMA_DIR } from "../scripts/pin_schemas.ts";
+import { pinnedSchemaName, pinnedSchemaText, SCHEMA_DIR } from "../scripts/generate/pin_schemas.ts";
 
 const migrations = embeddedMigrations();
 const expected = expectedSchemas(migrations);

@@ -3,7 +3,7 @@
  * every scenario must end with no failure and no row lost.
  */
 import assert from "node:assert/strict";
-import { SCENARIOS } from "../scripts/reliability.ts";
+import { SCENARIOS } from "../scripts/reliability/main.ts";
 
 for (const [name, scenario] of Object.entries(SCENARIOS)) {
   Deno.test(`reliability: ${name}`, async () => {

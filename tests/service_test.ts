@@ -7,18 +7,9 @@
 import assert from "node:assert/strict";
 import { cliProcess, MAIN, START_PERMISSIONS, tempDir } from "./helpers/cli.ts";
 import { USERADD } from "../src/cli/service_command.ts";
+import { onPath } from "./helpers/path.ts";
 
 const ANALYZE = "systemd-analyze";
-
-function onPath(tool: string): boolean {
-  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
-    try {
-      return Deno.statSync(`${dir}/${tool}`).isFile;
-    } catch {
-      return false;
-    }
-  });
-}
 
 // Skipped where systemd-analyze is missing, except under CI=true, where the run must fail instead.
 const ignore = !onPath(ANALYZE) && Deno.env.get("CI") !== "true";

@@ -175,7 +175,8 @@ Deno.test({
           "run",
           "--quiet",
           ...START_PERMISSIONS,
-          fileURLToPath(new URL("./fixtures/network/sync_hosts_probe.ts", import.meta.url)),
+          fileURLToPath(new URL("./fixtures/network/probe.ts", import.meta.url)),
+          "--hosts",
           String(c.port),
           String(otherPort),
         ],
@@ -186,7 +187,7 @@ Deno.test({
       }).output();
       assert.equal(
         new TextDecoder().decode(output.stdout),
-        `hosts: 127.0.0.1:${c.port}\n${c.port}: connected\n${otherPort}: NotCapable\n`,
+        `hosts: 127.0.0.1:${c.port}\nworker ${c.port}: connected\nworker ${otherPort}: NotCapable\n`,
       );
     } finally {
       other.close();

@@ -8,19 +8,10 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { cliProcess, MAIN, START_PERMISSIONS } from "./helpers/cli.ts";
+import { onPath } from "./helpers/path.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const AS_NOBODY = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"];
-
-function onPath(tool: string): boolean {
-  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
-    try {
-      return Deno.statSync(`${dir}/${tool}`).isFile;
-    } catch {
-      return false;
-    }
-  });
-}
 
 // Switching to another uid needs root; CI runs as root and must not skip.
 const ignore = !(Deno.uid() === 0 && onPath("setpriv")) && Deno.env.get("CI") !== "true";

@@ -23,24 +23,11 @@ import {
 } from "./ingest.ts";
 import { writeReplay } from "./collect_rss.ts";
 import { captureWrites, inlineCall, slotOf } from "./tick_sql.ts";
-import { Context, ok, renderTable, type Row, which } from "./lib.ts";
+import { ok, renderTable, type Row, which, withTemp } from "./lib.ts";
 import { shellQuote } from "./verify.ts";
 import { requirePeer } from "./peer.ts";
 
 const SQLITE3 = which("sqlite3");
-
-function withTemp(fn: (ctx: Context) => Promise<void> | void) {
-  return async () => {
-    const dir = Deno.makeTempDirSync({ prefix: "piwardrive-bench-test-" });
-    const ctx = new Context(true, dir);
-    try {
-      await fn(ctx);
-    } finally {
-      ctx.killChildren();
-      Deno.removeSync(dir, { recursive: true });
-    }
-  };
-}
 
 function rows(db: DatabaseSync, sql: string): string[] {
   return (db.prepare(sql).all() as Record<string, unknown>[]).map((r) => JSON.stringify(r));

@@ -12,7 +12,8 @@
  */
 import { openDatabase } from "../../src/db/open.ts";
 import { emptyLatest } from "./fixtures.ts";
-import { accessPoints, poolSizeFor, Rng, scanText, windowAt } from "./iw_gen.ts";
+import { accessPoints, poolSizeFor, scanText, windowAt } from "./iw_gen.ts";
+import { Rng } from "../lib/random.ts";
 import { ADVANCE, PER_SCAN } from "./ingest.ts";
 import {
   type Context,
@@ -142,21 +143,7 @@ async function measureCollect(
   const db = ctx.path(`collect${v8Extra.join("")}.db`);
   Deno.copyFileSync(emptyDb, db);
   ctx.log(`${name}: ${ticks} ticks × ${PER_SCAN} networks at 5 s (about ${ticks * 5} s)…`);
-  const argv = withV8Flags(
-    productArgv([
-      "--db",
-      db,
-      "collect",
-      "--replay",
-      dir,
-      "--interval",
-      "5s",
-      "--no-migrate",
-      "--quiet",
-      "--no-health",
-    ]),
-    v8Extra,
-  );
+  const argv = withV8Flags(replayCollectArgv(db, dir), v8Extra);
   const usage = await measureProcess(ctx, argv);
   const check = openDatabase(db, { readOnly: true });
   const stored = (check.prepare("SELECT count(*) AS n FROM wifi_sightings").get() as { n: number })
@@ -248,3 +235,19 @@ export const collectRssSection: Section = {
     ];
   },
 };
+
+/** The product's collect replaying `dir` into `db` every 5 s, as the collect benchmarks run it. */
+export function replayCollectArgv(db: string, dir: string): string[] {
+  return productArgv([
+    "--db",
+    db,
+    "collect",
+    "--replay",
+    dir,
+    "--interval",
+    "5s",
+    "--no-migrate",
+    "--quiet",
+    "--no-health",
+  ]);
+}

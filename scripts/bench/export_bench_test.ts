@@ -24,23 +24,10 @@ import {
   samplePrefixes,
   timedUpdate,
 } from "./oui_backfill.ts";
-import { Context, which } from "./lib.ts";
+import { type Context, which, withTemp } from "./lib.ts";
 import { peerMissingOutsideCi } from "./peer.ts";
 
 const SQLITE3 = which("sqlite3");
-
-function withTemp(fn: (ctx: Context) => Promise<void> | void) {
-  return async () => {
-    const dir = Deno.makeTempDirSync({ prefix: "piwardrive-export-bench-test-" });
-    const ctx = new Context(true, dir);
-    try {
-      await fn(ctx);
-    } finally {
-      ctx.killChildren();
-      Deno.removeSync(dir, { recursive: true });
-    }
-  };
-}
 
 /** RFC 4180 records (quoted fields with "" escapes, CRLF or LF line ends). */
 function parseCsv(text: string): string[][] {

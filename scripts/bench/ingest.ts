@@ -12,7 +12,8 @@ import { TickWriter } from "../../src/collect/store.ts";
 import type { Tick } from "../../src/collect/tick.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { emptyLatest } from "./fixtures.ts";
-import { accessPoints, poolSizeFor, Rng, scanText, windowAt } from "./iw_gen.ts";
+import { accessPoints, poolSizeFor, scanText, windowAt } from "./iw_gen.ts";
+import { Rng } from "../lib/random.ts";
 import { CLOCK_SQL, markerMs } from "./rebuild.ts";
 import {
   type Captured,

@@ -12,6 +12,11 @@
  * @module
  */
 
+import { Rng } from "../lib/random.ts";
+import { escapeSsid, securityBlock } from "../lib/iw_text.ts";
+
+export { escapeSsid };
+
 /** Security of a generated access point, and the `encryption` summary parseIwScan gives it. */
 export const SECURITY = {
   wpa2psk: "WPA2-PSK",
@@ -46,35 +51,6 @@ export interface AccessPoint {
   channel: number;
   security: Security;
   wps: boolean;
-}
-
-/** Small fast PRNG (mulberry32). */
-export class Rng {
-  #s: number;
-  constructor(seed: number) {
-    this.#s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-  weighted<T>(items: readonly [T, number][]): T {
-    const total = items.reduce((s, [, w]) => s + w, 0);
-    let r = this.next() * total;
-    for (const [item, w] of items) {
-      r -= w;
-      if (r < 0) return item;
-    }
-    return items[items.length - 1][0];
-  }
 }
 
 const OUIS = [
@@ -180,17 +156,6 @@ export function poolSizeFor(ticks: number, perScan: number, advance: number): nu
 }
 
 /** iw's escaping of SSID bytes (`print_ssid_escaped`): printable ASCII as is, else `\xNN`. */
-export function escapeSsid(ssid: string): string {
-  const bytes = new TextEncoder().encode(ssid);
-  let out = "";
-  bytes.forEach((b, k) => {
-    const edgeSpace = b === 0x20 && (k === 0 || k === bytes.length - 1);
-    if (b >= 0x20 && b < 0x7f && b !== 0x5c && !edgeSpace) out += String.fromCharCode(b);
-    else out += `\\x${hex(b)}`;
-  });
-  return out;
-}
-
 function hex(n: number): string {
   return n.toString(16).padStart(2, "0");
 }
@@ -268,13 +233,7 @@ const COUNTRY_5 = [
 ].join("\n");
 
 function rsnBlock(akm: string, capa: string, pairwise = "CCMP", group = "CCMP"): string {
-  return [
-    "\tRSN:\t * Version: 1",
-    `\t\t * Group cipher: ${group}`,
-    `\t\t * Pairwise ciphers: ${pairwise}`,
-    `\t\t * Authentication suites: ${akm}`,
-    `\t\t * Capabilities: ${capa}`,
-  ].join("\n");
+  return securityBlock("RSN", group, pairwise, akm, capa).join("\n");
 }
 
 const RSN: Record<Security, string | null> = {
@@ -288,12 +247,7 @@ const RSN: Record<Security, string | null> = {
   mixed: rsnBlock("PSK", "1-PTKSA-RC 1-GTKSA-RC (0x0000)", "TKIP CCMP", "TKIP"),
 };
 
-const WPA_TKIP = [
-  "\tWPA:\t * Version: 1",
-  "\t\t * Group cipher: TKIP",
-  "\t\t * Pairwise ciphers: TKIP CCMP",
-  "\t\t * Authentication suites: PSK",
-].join("\n");
+const WPA_TKIP = securityBlock("WPA", "TKIP", "TKIP CCMP", "PSK").join("\n");
 
 const HT_CAPA_24 = [
   "\tHT capabilities:",

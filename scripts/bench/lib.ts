@@ -16,6 +16,7 @@ export const PYTHON = "/usr/bin/python3";
 
 /** The start task's permissions and V8 flags (one reading of deno.json, shared with the tests). */
 export { START_PERMISSIONS } from "../../tests/helpers/cli.ts";
+export { which } from "../../tests/helpers/path.ts";
 import { START_PERMISSIONS } from "../../tests/helpers/cli.ts";
 import { loadOuiTable } from "../../src/oui/mod.ts";
 
@@ -180,24 +181,6 @@ export function median(values: number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** Whether an executable is on PATH (or at an absolute path). */
-export function which(name: string): string | null {
-  if (name.startsWith("/")) {
-    try {
-      return Deno.statSync(name).isFile ? name : null;
-    } catch {
-      return null;
-    }
-  }
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (dir === "") continue;
-    try {
-      if (Deno.statSync(`${dir}/${name}`).isFile) return `${dir}/${name}`;
-    } catch { /* not here */ }
-  }
-  return null;
-}
-
 /** Copies a file (a database fixture to a fresh working copy). */
 export function copyFile(from: string, to: string): string {
   Deno.copyFileSync(from, to);
@@ -249,4 +232,18 @@ export function renderTable(rows: Row[]): string {
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
   const rule = `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`;
   return [line(header), rule, ...body.map(line)].join("\n");
+}
+
+/** A test body given a quick Context in its own temporary folder, removed (children killed) after. */
+export function withTemp(fn: (ctx: Context) => Promise<void> | void): () => Promise<void> {
+  return async () => {
+    const dir = Deno.makeTempDirSync({ prefix: "piwardrive-bench-test-" });
+    const ctx = new Context(true, dir);
+    try {
+      await fn(ctx);
+    } finally {
+      ctx.killChildren();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  };
 }

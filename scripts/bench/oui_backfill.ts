@@ -11,7 +11,7 @@ import { openDatabase } from "../../src/db/open.ts";
 import { embeddedMigrations } from "../../src/migrate/mod.ts";
 import { ouiVendor } from "../../src/oui/mod.ts";
 import { closeForCopy, insertNetworksSql, openAtVersion, withoutIndexes } from "./fixtures.ts";
-import { Rng } from "./iw_gen.ts";
+import { Rng } from "../lib/random.ts";
 import {
   type Context,
   fmtInt,

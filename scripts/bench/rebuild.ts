@@ -7,7 +7,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../../src/db/open.ts";
 import { embeddedMigrations, Migrator } from "../../src/migrate/mod.ts";
-import { quoteName, renameCreateTable } from "../../src/migrate/rebuild.ts";
+import { quoteName, renameCreateTable } from "../../src/db/rebuild.ts";
 import { wifiRows, wifiV3 } from "./fixtures.ts";
 import {
   type Context,

@@ -17,7 +17,8 @@ import { emptyLatest } from "./fixtures.ts";
 import { measureProcess, writeReplay } from "./collect_rss.ts";
 import { PER_SCAN } from "./ingest.ts";
 import { type Context, productArgv, PYTHON, type Row, type Section, which } from "./lib.ts";
-import { RUSAGE_WRAPPER, type Usage } from "./collect_rss.ts";
+import { replayCollectArgv, RUSAGE_WRAPPER, type Usage } from "./collect_rss.ts";
+import { mulberry32 } from "../lib/random.ts";
 
 const NETWORKS = 100_000;
 const mb = (kb: number) => kb / 1024;
@@ -29,8 +30,7 @@ export function buildDrive(path: string, networks: number): void {
   const iso = (ms: number) => new Date(ms).toISOString();
   const vendors = ["Arcadyan", "TP-LINK", "AVM", "Ubiquiti", "Cisco Meraki", "Sagemcom", "Huawei"];
   const crypto = ["WPA2-PSK", "WPA3-SAE/WPA2-PSK", "Open", "WEP", "WPA-PSK", "WPA2-EAP"];
-  let seed = 7;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rnd = mulberry32(7);
   db.exec("BEGIN");
   const net = db.prepare(
     `INSERT INTO wifi_networks (bssid, ssid, frequency, signal_strength, encryption, channel,
@@ -173,19 +173,7 @@ export const serveSection: Section = {
     const dir = ctx.path("replay");
     writeReplay(dir, ticks);
     const empty = await emptyLatest(ctx);
-    const collectArgv = (db: string) =>
-      productArgv([
-        "--db",
-        db,
-        "collect",
-        "--replay",
-        dir,
-        "--interval",
-        "5s",
-        "--no-migrate",
-        "--quiet",
-        "--no-health",
-      ]);
+    const collectArgv = (db: string) => replayCollectArgv(db, dir);
     const aloneDb = ctx.path("alone.db");
     Deno.copyFileSync(empty, aloneDb);
     ctx.log(`serve: collect alone, ${ticks} ticks × ${PER_SCAN} at 5 s…`);

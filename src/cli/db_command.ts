@@ -1,6 +1,6 @@
 /** `piwardrive db …`: check, vacuum, analyze, stats, backup, restore, indexes. */
 import { Command } from "@commander-js/extra-typings";
-import { ExitCode } from "../errors.ts";
+import { ExitCode, PiwardriveError, VerificationError } from "../errors.ts";
 import { acquireMigrationLock } from "../db/lock.ts";
 import { vacuumDatabase } from "../db/vacuum.ts";
 import {
@@ -42,7 +42,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
       const dbPath = path();
       const verify = verifyDatabase(dbPath, migrationsFor(globals()));
       const opened = verify.checks[0].status === "pass";
-      const integrity = opened ? checkIntegrity(dbPath) : { integrity: [], foreignKeys: [] };
+      const integrity = opened ? integrityOf(dbPath) : { integrity: [], foreignKeys: [] };
       const ok = verify.ok && integrity.integrity.length === 0 &&
         integrity.foreignKeys.length === 0;
       const damaged = integrity.integrity.length > 0;
@@ -152,11 +152,7 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
       const dbPath = path();
       const lock = await acquireMigrationLock(dbPath, options.lockWait * 1000);
       try {
-        const { keptCopy, version } = restoreFrom(
-          dbPath,
-          backupPath,
-          migrationsFor(globals()).length,
-        );
+        const { keptCopy, version } = restoreFrom(dbPath, backupPath, migrationsFor(globals()));
         if (options.json) {
           return json({ database: dbPath, restoredFrom: backupPath, version, keptCopy });
         }
@@ -168,4 +164,16 @@ export function dbCommand(io: Io, globals: () => GlobalOptions, exit: (code: num
     });
   addRecoveryCommands(db, io, globals, exit);
   return db;
+}
+
+/** `checkIntegrity`, where a file that cannot be opened is a failed check (exit 3). */
+function integrityOf(dbPath: string): ReturnType<typeof checkIntegrity> {
+  try {
+    return checkIntegrity(dbPath);
+  } catch (error) {
+    if (error instanceof PiwardriveError) {
+      throw new VerificationError(error.message, { cause: error });
+    }
+    throw error;
+  }
 }

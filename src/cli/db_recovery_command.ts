@@ -3,7 +3,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { ExitCode } from "../errors.ts";
 import { acquireMigrationLock } from "../db/lock.ts";
 import { reindexDatabase } from "../db/reindex.ts";
-import { salvageDatabase } from "../db/salvage.ts";
+import { salvageDatabase } from "../migrate/salvage.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
 import { ensureNotNewer } from "./open_for_writing.ts";

@@ -11,19 +11,18 @@ import { UsageError } from "../errors.ts";
 import {
   type DeviceKind,
   ensureExportSchema,
-  type ExclusionZone,
   EXPORT_FORMATS,
   type ExportCounts,
   type ExportFormat,
   type ExportResult,
   ExportSource,
   exportText,
-  parseExclusionZone,
   parseTimeBound,
   WIGLE_UNKNOWN_ACCURACY_M,
   type WigleDevice,
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
+import { ensureSinceBeforeUntil, excludeOption } from "./filter_options.ts";
 import { asOption, jsonOption } from "./options.ts";
 import { BufferedWriter, ReaderClosed } from "./buffered_writer.ts";
 import { type ByteWriter, planOutput, writeOutput } from "./output_file.ts";
@@ -42,8 +41,6 @@ function parseKinds(text: string): DeviceKind[] {
   }
   return [...new Set(kinds)] as DeviceKind[];
 }
-
-const exclusionOption = asOption(parseExclusionZone);
 
 /** The logger for WiGLE's pre-header: the board's device-tree model (a Pi's), else OS/arch. */
 export function wigleDevice(): WigleDevice {
@@ -97,13 +94,7 @@ export function exportCommand(
       "before this ISO-8601 date or time (exclusive: --until 2024-06-02 ends with June 1)",
       asOption(parseTimeBound),
     )
-    .addOption(
-      new Option(
-        "--exclude <lat,lon,radius_m>",
-        "leave out everything within radius_m metres of lat,lon (repeatable)",
-      ).argParser((text, previous: ExclusionZone[]) => [...previous, exclusionOption(text)])
-        .default([] as ExclusionZone[], "none"),
-    )
+    .addOption(excludeOption())
     .option("--best", "wigle/csv: one row per network/device at its best position")
     .option("--no-track", "kml/gpx/geojson: leave out the GPS track")
     .option("-o, --output <file>", 'file to write; "-" or none for stdout')
@@ -111,11 +102,7 @@ export function exportCommand(
     .addOption(jsonOption("print the summary as JSON (on stderr)"))
     .option("--quiet", "no progress and no summary")
     .action(async (options) => {
-      if (options.since && options.until && options.since >= options.until) {
-        throw new UsageError(
-          `--since ${options.since} is not before --until ${options.until}: nothing to export`,
-        );
-      }
+      ensureSinceBeforeUntil(options, "export");
       const target = options.output === undefined || options.output === "-" ? null : options.output;
       const dbPath = resolveDbPath(globals());
       if (target !== null) ensureNotTheDatabase(target, dbPath);

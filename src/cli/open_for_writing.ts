@@ -7,8 +7,9 @@ import {
   type HeldLock,
   LOCK_WAIT_MS,
 } from "../db/lock.ts";
-import { PiwardriveError, SchemaNewerError } from "../errors.ts";
-import { readLedger } from "../migrate/ledger.ts";
+import { DatabaseMissingError, PiwardriveError, SchemaNewerError } from "../errors.ts";
+import { readLedger } from "../db/ledger.ts";
+import { compareLedger, type KnownMigration, versionsWith } from "../db/ledger_compare.ts";
 import { runMigrate } from "../migrate/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 import { migrationsFor } from "./migrations_source.ts";
@@ -24,9 +25,7 @@ export async function openCurrentDatabase(
 ): Promise<{ db: DatabaseSync; dbPath: string; close(): void }> {
   const dbPath = resolveDbPath(globals);
   if (options.create === false && !ensureDatabaseFile(dbPath)) {
-    throw new PiwardriveError(
-      `Cannot open database "${dbPath}": no such file; run \`piwardrive migrate\` to create it`,
-    );
+    throw new DatabaseMissingError(dbPath);
   }
   // Taken first and without waiting: a second collect refuses before it migrates or waits.
   const collector = options.collector ? acquireCollectorLock(dbPath) : null;
@@ -85,7 +84,7 @@ async function openLocked(
   if (options.migrate === false) {
     try {
       ensureSound(db, dbPath);
-      ensureCurrent(db, migrationsFor(globals).length);
+      ensureCurrent(db, migrationsFor(globals));
     } catch (error) {
       db.close();
       lock.release();
@@ -104,14 +103,13 @@ async function openLocked(
 }
 
 /** Without migrating, the database must be exactly at this binary's latest version. */
-function ensureCurrent(db: DatabaseSync, latest: number): void {
-  const versions = readLedger(db).map((r) => r.version);
-  const newer = versions.filter((v) => v > latest);
-  if (newer.length > 0) throw new SchemaNewerError(newer, latest);
-  const current = versions.length === 0 ? 0 : Math.max(...versions);
-  if (current < latest) {
+function ensureCurrent(db: DatabaseSync, migrations: readonly KnownMigration[]): void {
+  const comparison = compareLedger(readLedger(db), migrations);
+  const newer = versionsWith(comparison, "newer");
+  if (newer.length > 0) throw new SchemaNewerError(newer, comparison.latest);
+  if (comparison.current < comparison.latest) {
     throw new PiwardriveError(
-      `Database is at version ${current}, this binary needs ${latest}: run \`piwardrive migrate\` or drop --no-migrate`,
+      `Database is at version ${comparison.current}, this binary needs ${comparison.latest}: run \`piwardrive migrate\` or drop --no-migrate`,
     );
   }
 }
@@ -120,9 +118,9 @@ function ensureCurrent(db: DatabaseSync, latest: number): void {
 export function ensureNotNewer(dbPath: string, globals: GlobalOptions): void {
   const db = openDatabase(dbPath, { readOnly: true });
   try {
-    const latest = migrationsFor(globals).length;
-    const newer = readLedger(db).map((r) => r.version).filter((v) => v > latest);
-    if (newer.length > 0) throw new SchemaNewerError(newer, latest);
+    const comparison = compareLedger(readLedger(db), migrationsFor(globals));
+    const newer = versionsWith(comparison, "newer");
+    if (newer.length > 0) throw new SchemaNewerError(newer, comparison.latest);
   } finally {
     db.close();
   }

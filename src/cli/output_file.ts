@@ -18,6 +18,7 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import { errorMessage, PiwardriveError, UsageError } from "../errors.ts";
+import { existsNow } from "../paths.ts";
 
 /**
  * Where bytes go: `Deno.stdout`, an open file, or a test's capture. The bytes passed to `write`
@@ -294,13 +295,4 @@ function cannotWrite(path: string, error: unknown): PiwardriveError {
  */
 export function osReason(error: unknown): string {
   return errorMessage(error).replace(/: [a-z_]+ '[^']*'(?: -> '[^']*')?$/, "");
-}
-
-function existsNow(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

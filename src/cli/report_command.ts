@@ -3,19 +3,18 @@
  * from a read-only snapshot of the database through the safe output writer (a new file appears
  * only complete; an existing one only with --force).
  */
-import { Command, Option } from "@commander-js/extra-typings";
+import { Command } from "@commander-js/extra-typings";
 import { openDatabase } from "../db/open.ts";
-import { PiwardriveError, UsageError } from "../errors.ts";
-import { type ExclusionZone, parseExclusionZone, parseTimeBound } from "../export/mod.ts";
+import { PiwardriveError } from "../errors.ts";
+import { parseTimeBound } from "../export/mod.ts";
 import { ensureReportSchema, reportPage, ReportReader } from "../report/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
+import { ensureSinceBeforeUntil, excludeOption } from "./filter_options.ts";
 import { asOption } from "./options.ts";
 import { type ByteWriter, osReason, planOutput, writeOutput } from "./output_file.ts";
 
 /** Characters gathered before one write: a write per point would cost more than the page. */
 const BLOCK_CHARS = 64 * 1024;
-
-const exclusionOption = asOption(parseExclusionZone);
 
 /** The `report` command. `outputs.stdout` replaces `Deno.stdout` (tests). */
 export function reportCommand(
@@ -33,21 +32,11 @@ export function reportCommand(
       asOption(parseTimeBound),
     )
     .option("--until <time>", "before this ISO-8601 date or time", asOption(parseTimeBound))
-    .addOption(
-      new Option(
-        "--exclude <lat,lon,radius_m>",
-        "leave out everything within radius_m metres of lat,lon (repeatable)",
-      ).argParser((text, previous: ExclusionZone[]) => [...previous, exclusionOption(text)])
-        .default([] as ExclusionZone[], "none"),
-    )
+    .addOption(excludeOption())
     .option("--title <text>", "the page's title", "piwardrive drive")
     .option("--quiet", "no summary")
     .action(async (options) => {
-      if (options.since && options.until && options.since >= options.until) {
-        throw new UsageError(
-          `--since ${options.since} is not before --until ${options.until}: nothing to show`,
-        );
-      }
+      ensureSinceBeforeUntil(options, "show");
       const target = options.output === undefined || options.output === "-" ? null : options.output;
       const dbPath = resolveDbPath(globals());
       const plan = target === null ? null : planOutput(target, options.force ?? false);

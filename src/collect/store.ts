@@ -6,7 +6,7 @@
  * tick whole or not at all.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { Tick } from "./tick.ts";
+import { type Tick, trackRowValues } from "./tick.ts";
 import { ouiVendor } from "../oui/mod.ts";
 
 /** Rows written by one tick. */
@@ -27,8 +27,11 @@ const BETTER = (signal: string) =>
   OR (gps_lat IS NULL AND excluded.gps_lat IS NULL AND coalesce(excluded.${signal}, -999) > coalesce(${signal}, -999))
 )`;
 
-/** first/last seen, and the stored position with the signal it was heard at (rule above). */
-const SUMMARY = (signal: string) => `
+/**
+ * first/last seen, and the stored position with the signal it was heard at (rule above): the SET
+ * part of a summary's upsert, shared with import's merge.
+ */
+export const SUMMARY = (signal: string) => `
         first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
         last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen),
         gps_lat = CASE WHEN ${BETTER(signal)} THEN excluded.gps_lat ELSE gps_lat END,
@@ -161,18 +164,7 @@ export class TickWriter {
         if (row.first_seen === at && !this.#reportedBt.has(row.id)) newBt.add(row.id);
       }
       for (const t of tick.track) {
-        this.#track.run(
-          t.systemTime,
-          t.gpsTime,
-          t.gpsTimePlausible ? 1 : 0,
-          t.mode,
-          t.lat,
-          t.lon,
-          t.altM,
-          t.accuracyM,
-          t.speedMps,
-          t.trackDeg,
-        );
+        this.#track.run(...trackRowValues(t));
         counts.track++;
       }
       if (tick.health) {

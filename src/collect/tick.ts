@@ -42,6 +42,28 @@ export interface TrackPoint {
   trackDeg: number | null;
 }
 
+/** A track point as a row holds it: an imported one may carry any gpsd mode number. */
+export type TrackRow = Omit<TrackPoint, "mode"> & { mode: number };
+
+/**
+ * The values of a `gps_track` row after its id, in column order: the one mapping from a track
+ * point to its row, for collect and import alike.
+ */
+export function trackRowValues(t: TrackRow): (string | number | null)[] {
+  return [
+    t.systemTime,
+    t.gpsTime,
+    t.gpsTimePlausible ? 1 : 0,
+    t.mode,
+    t.lat,
+    t.lon,
+    t.altM,
+    t.accuracyM,
+    t.speedMps,
+    t.trackDeg,
+  ];
+}
+
 export interface Tick {
   /** UTC ISO-8601 time of the tick, and the clock it came from. */
   seenAt: string;

@@ -3,13 +3,7 @@
  * index analysis, and backup/restore by hand.
  */
 import { basename, dirname, join } from "node:path";
-import {
-  errorMessage,
-  ExitCode,
-  PiwardriveError,
-  SchemaNewerError,
-  VerificationError,
-} from "../errors.ts";
+import { errorMessage, PiwardriveError, SchemaNewerError, VerificationError } from "../errors.ts";
 import { openDatabase, openReadOnly } from "./open.ts";
 import { copyIdentity, describeKind, realTarget, sameFile } from "./files.ts";
 import {
@@ -23,8 +17,9 @@ import { parentDir } from "../paths.ts";
 import { integrityProblems } from "./damage.ts";
 import { APP_QUERIES } from "./queries.ts";
 import { deviceId } from "./config.ts";
-import { readLedger } from "../migrate/ledger.ts";
-import { quoteName } from "../migrate/rebuild.ts";
+import { readLedger } from "./ledger.ts";
+import { compareLedger, type KnownMigration, versionsWith } from "./ledger_compare.ts";
+import { quoteName } from "./rebuild.ts";
 
 export interface IntegrityReport {
   integrity: string[];
@@ -33,7 +28,7 @@ export interface IntegrityReport {
 
 /** integrity_check (whole file) and foreign_key_check; empty lists mean clean. */
 export function checkIntegrity(dbPath: string): IntegrityReport {
-  const db = openDatabase(dbPath, { readOnly: true, failureExitCode: ExitCode.verificationFailed });
+  const db = openDatabase(dbPath, { readOnly: true });
   try {
     const integrity = integrityProblems(db, "integrity_check", 100);
     // foreign_key_check reads the child tables: damage there must not hide what integrity found.
@@ -152,14 +147,14 @@ export async function backupTo(dbPath: string, destination: string): Promise<num
 }
 
 /**
- * `db restore <path>`: checks the backup (quick_check, ledger no newer than `latestVersion`),
+ * `db restore <path>`: checks the backup (quick_check, ledger no newer than `migrations`),
  * keeps a copy of the file it replaces, then puts the backup in place atomically (rename).
  * The caller holds the migration lock; collect must not be running.
  */
 export function restoreFrom(
   dbPath: string,
   backupPath: string,
-  latestVersion: number,
+  migrations: readonly KnownMigration[],
   now = new Date(),
 ): { keptCopy: string | null; version: number } {
   ensureRestorable(dbPath, backupPath);
@@ -170,10 +165,10 @@ export function restoreFrom(
   const probe = openReadOnly(backupPath);
   let version: number;
   try {
-    const versions = readLedger(probe).map((r) => r.version);
-    const newer = versions.filter((v) => v > latestVersion);
-    if (newer.length > 0) throw new SchemaNewerError(newer, latestVersion);
-    version = versions.length === 0 ? 0 : Math.max(...versions);
+    const comparison = compareLedger(readLedger(probe), migrations);
+    const newer = versionsWith(comparison, "newer");
+    if (newer.length > 0) throw new SchemaNewerError(newer, comparison.latest);
+    version = comparison.current;
   } finally {
     probe.close();
   }

@@ -3,8 +3,8 @@
  * existing file is proved to be a readable SQLite database before anything is written to it.
  */
 import { DatabaseSync } from "node:sqlite";
-import { parentDir } from "../paths.ts";
-import { errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
+import { existsNow, parentDir } from "../paths.ts";
+import { DatabaseMissingError, errorMessage, ExitCode, PiwardriveError } from "../errors.ts";
 import { registerFunctions } from "./functions.ts";
 import { canWriteFile, describeKind, ensureWritableDatabase } from "./files.ts";
 
@@ -14,8 +14,6 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** Create the file (and its folder) when it does not exist. Ignored when readOnly. */
   create?: boolean;
-  /** Exit code for "cannot open": 1 by default, 3 for verify/check. */
-  failureExitCode?: ExitCode;
   /** Milliseconds to wait for a lock held by another process. */
   busyTimeoutMs?: number;
 }
@@ -32,16 +30,11 @@ export const BUSY_TIMEOUT_MS = 10_000;
  * ```
  */
 export function openDatabase(path: string, options: OpenOptions = {}): DatabaseSync {
-  const failure = options.failureExitCode ?? ExitCode.runtime;
   const fail = (detail: string, cause?: unknown) =>
-    new PiwardriveError(`Cannot open database "${path}": ${detail}`, failure, { cause });
+    new PiwardriveError(`Cannot open database "${path}": ${detail}`, ExitCode.runtime, { cause });
 
-  const exists = ensureDatabaseFile(path, failure);
-  if (!exists) {
-    if (options.readOnly || !options.create) {
-      throw fail("no such file; run `piwardrive migrate` to create it");
-    }
-  }
+  const exists = ensureDatabaseFile(path);
+  if (!exists && (options.readOnly || !options.create)) throw new DatabaseMissingError(path);
   if (!options.readOnly) ensureWritableDatabase(path);
   if (!exists) createPrivateFile(path, fail);
 
@@ -49,7 +42,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseS
   try {
     db = options.readOnly ? openReadOnly(path) : new DatabaseSync(path);
   } catch (error) {
-    if (error instanceof PiwardriveError) throw new PiwardriveError(error.message, failure);
+    if (error instanceof PiwardriveError) throw error;
     throw fail(errorMessage(error), error);
   }
   try {
@@ -75,9 +68,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseS
  * folder, a FIFO or a device (opening those would block or read forever), or a file whose first
  * bytes are not SQLite's header. Nothing is created or written.
  */
-export function ensureDatabaseFile(path: string, failure: ExitCode = ExitCode.runtime): boolean {
+export function ensureDatabaseFile(path: string): boolean {
   const fail = (detail: string, cause?: unknown) =>
-    new PiwardriveError(`Cannot open database "${path}": ${detail}`, failure, { cause });
+    new PiwardriveError(`Cannot open database "${path}": ${detail}`, ExitCode.runtime, { cause });
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -170,15 +163,6 @@ function openPrivateCopy(path: string): DatabaseSync {
     }
   };
   return db;
-}
-
-function existsNow(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function createPrivateFile(path: string, fail: (detail: string, cause?: unknown) => Error): void {

@@ -14,7 +14,7 @@ import { databaseBytes, ensureFreeSpace, quickCheckFile } from "./backup.ts";
 import { openDatabase } from "./open.ts";
 import { copyIdentity, realTarget } from "./files.ts";
 import { diffSchema, readSchema } from "./schema.ts";
-import { quoteName } from "../migrate/rebuild.ts";
+import { quoteName } from "./rebuild.ts";
 
 /**
  * Rebuilds `dbPath` compactly; returns its size before and after.

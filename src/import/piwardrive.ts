@@ -9,7 +9,7 @@ import { backup, DatabaseSync, type StatementSync } from "node:sqlite";
 import { join } from "node:path";
 import { ExitCode, PiwardriveError } from "../errors.ts";
 import { embeddedMigrations, expectedSchemas, Migrator } from "../migrate/mod.ts";
-import { readLedger } from "../migrate/ledger.ts";
+import { readLedger } from "../db/ledger.ts";
 import type { Migration } from "../migrate/parse.ts";
 import { loadOuiTable } from "../oui/mod.ts";
 import { type Batch, BATCH_ROWS, type SourceReader } from "./records.ts";

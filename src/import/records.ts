@@ -4,6 +4,7 @@
  * (sighting, track point, health record) carries its source key; summaries of networks and
  * devices have none: they are merged, and merging the same summary twice changes nothing.
  */
+import type { TrackRow } from "../collect/tick.ts";
 
 /** The kinds of file `piwardrive import` reads. */
 export const SOURCE_KINDS = ["piwardrive", "piwardrive-legacy", "kismet"] as const;
@@ -64,19 +65,7 @@ export interface BluetoothSightingRecord extends Sighting {
   txPowerDbm: number | null;
 }
 
-export interface TrackRecord {
-  key: string;
-  systemTime: string;
-  gpsTime: string | null;
-  gpsTimePlausible: boolean;
-  mode: number;
-  lat: number | null;
-  lon: number | null;
-  altM: number | null;
-  accuracyM: number | null;
-  speedMps: number | null;
-  trackDeg: number | null;
-}
+export type TrackRecord = TrackRow & { key: string };
 
 export interface HealthRecord extends Position {
   key: string;

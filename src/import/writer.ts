@@ -6,7 +6,8 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { ouiVendor } from "../oui/mod.ts";
-import { storableText } from "../collect/store.ts";
+import { storableText, SUMMARY } from "../collect/store.ts";
+import { trackRowValues } from "../collect/tick.ts";
 import { type Batch, count, type SourceKind } from "./records.ts";
 
 /** What an import did (or, dry, would do). */
@@ -34,20 +35,11 @@ type Appended = keyof ImportCounts["imported"];
 
 // The strongest sighting with a position gives the stored position (collect's rule); the newest
 // summary gives the name, channel and security, the oldest first_seen and newest last_seen win.
-const BETTER = (s: string) =>
-  `((excluded.gps_lat IS NOT NULL AND (gps_lat IS NULL OR coalesce(excluded.${s}, -999) > coalesce(${s}, -999)))
-   OR (gps_lat IS NULL AND excluded.gps_lat IS NULL AND coalesce(excluded.${s}, -999) > coalesce(${s}, -999)))`;
 const NEWER = "excluded.last_seen >= coalesce(last_seen, '')";
 const latest = (c: string) =>
   `${c} = CASE WHEN ${NEWER} THEN coalesce(excluded.${c}, ${c}) ELSE coalesce(${c}, excluded.${c}) END`;
 const MERGE = (s: string, latestColumns: string[]) => `
-  ${latestColumns.map(latest).join(",\n  ")},
-  first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),
-  last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen),
-  gps_lat = CASE WHEN ${BETTER(s)} THEN excluded.gps_lat ELSE gps_lat END,
-  gps_lon = CASE WHEN ${BETTER(s)} THEN excluded.gps_lon ELSE gps_lon END,
-  gps_accuracy = CASE WHEN ${BETTER(s)} THEN excluded.gps_accuracy ELSE gps_accuracy END,
-  ${s} = CASE WHEN ${BETTER(s)} THEN excluded.${s} ELSE ${s} END`;
+  ${latestColumns.map(latest).join(",\n  ")},${SUMMARY(s)}`;
 
 const SQL = {
   network: `INSERT INTO wifi_networks (bssid, ssid, frequency, signal_strength, encryption, channel,
@@ -257,18 +249,7 @@ export class ImportWriter {
       });
     }
     for (const t of batch.track ?? []) {
-      append("gps_track", t.key, () => [
-        t.systemTime,
-        t.gpsTime,
-        t.gpsTimePlausible ? 1 : 0,
-        t.mode,
-        t.lat,
-        t.lon,
-        t.altM,
-        t.accuracyM,
-        t.speedMps,
-        t.trackDeg,
-      ]);
+      append("gps_track", t.key, () => trackRowValues(t));
     }
     for (const h of batch.health ?? []) {
       append("health_records", h.key, () => [

@@ -11,8 +11,8 @@
 import type { DatabaseSync } from "node:sqlite";
 import { diffSchema, readSchema, type SchemaSnapshot, type TableShape } from "../db/schema.ts";
 import { VerificationError } from "../errors.ts";
-import { hasLedger } from "./ledger.ts";
-import { rebuildTable } from "./rebuild.ts";
+import { hasLedger } from "../db/ledger.ts";
+import { rebuildTable } from "../db/rebuild.ts";
 
 /** What adopting a database records, and the changes it makes first (none for an exact match). */
 export interface Adoption {

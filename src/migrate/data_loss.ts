@@ -6,7 +6,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { ExitCode, PiwardriveError } from "../errors.ts";
-import { quoteName } from "./rebuild.ts";
+import { quoteName } from "../db/rebuild.ts";
 import type { Migration } from "./parse.ts";
 
 /** Rows removed from one table, or values of one dropped column, by one step or a whole run. */

@@ -6,7 +6,7 @@
  * at compile time for the same reason: on a cold start, tokenising and hashing 20 kB of SQL in
  * not-yet-compiled JavaScript costs more than everything else verify does.
  *
- * `scripts/make_manifest.ts` (`deno task manifest`) writes `manifest.json`; a test fails when it
+ * `scripts/generate/make_manifest.ts` (`deno task manifest`) writes `manifest.json`; a test fails when it
  * no longer matches the files. At run time it is used only when it holds exactly the embedded
  * files' text (a string comparison), and the schema only for migrations with exactly its
  * checksums; anything else is parsed, hashed and replayed as before, and

@@ -5,12 +5,19 @@
  * version it had before the run.
  */
 import { DatabaseSync } from "node:sqlite";
-import { errorMessage, PiwardriveError, SchemaNewerError, VerificationError } from "../errors.ts";
+import { errorMessage, PiwardriveError, VerificationError } from "../errors.ts";
 import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
 import type { Migration, MigrationStep } from "./parse.ts";
 import type { PrecomputedSchema } from "./manifest.ts";
-import { hasLedger, insertLedgerRow, LEDGER_DDL, type LedgerRow, readLedger } from "./ledger.ts";
-import { rebuildTable } from "./rebuild.ts";
+import {
+  hasLedger,
+  insertLedgerRow,
+  LEDGER_DDL,
+  type LedgerRow,
+  readLedger,
+} from "../db/ledger.ts";
+import { rebuildTable } from "../db/rebuild.ts";
+import { pad, type PlannedStep, planSteps } from "./plan.ts";
 import { type Adoption, EXACT_MATCH, guideAdoption } from "./adopt_guide.ts";
 import { registerFunctions } from "../db/functions.ts";
 import {
@@ -24,11 +31,7 @@ import {
   unpermitted,
 } from "./data_loss.ts";
 
-/** One step of a plan. */
-export interface PlannedStep {
-  migration: Migration;
-  direction: "up" | "down";
-}
+export { pad, type PlannedStep } from "./plan.ts";
 
 /** What happened to one planned step (kysely's Success | Error | NotExecuted). */
 export interface StepResult {
@@ -111,21 +114,7 @@ export class Migrator {
 
   /** The steps that take the database from its current version to `target` (latest by default). */
   plan(target = this.latestVersion): PlannedStep[] {
-    this.#ensureTargetExists(target);
-    this.#ensureNoNewerVersions();
-    this.#ensureNoMissingMigrations();
-    this.#ensureChecksumsMatch();
-    const applied = new Set(this.ledger().map((r) => r.version));
-    const current = this.currentVersion();
-    if (target >= current) {
-      return this.#migrations
-        .filter((m) => m.version <= target && !applied.has(m.version))
-        .map((migration) => ({ migration, direction: "up" as const }));
-    }
-    return this.#migrations
-      .filter((m) => m.version > target && applied.has(m.version))
-      .reverse()
-      .map((migration) => ({ migration, direction: "down" as const }));
+    return planSteps(this.ledger(), this.#migrations, target);
   }
 
   /**
@@ -150,18 +139,8 @@ export class Migrator {
     const guide = guideAdoption(this.#db, expected);
     if (guide) return this.#adopt(guide, dryRun);
     if (hasLedger(this.#db)) return this.currentVersion();
-    const live = readSchema(this.#db);
-    if (Object.keys(live.tables).length === 0) return 0;
-    let closest: { version: number; diff: string[] } | null = null;
-    for (let version = this.latestVersion; version >= 1; version--) {
-      const diff = diffSchema(live, withoutLedger(expected(version)));
-      if (diff.length === 0) return this.#adopt({ version, reason: EXACT_MATCH }, dryRun);
-      if (!closest || diff.length < closest.diff.length) closest = { version, diff };
-    }
-    throw new VerificationError(
-      `Database has tables but no schema_version ledger, and its schema matches no known version ` +
-        `(closest: version ${closest!.version}): ${closest!.diff.join("; ")}`,
-    );
+    const match = matchLegacySchema(this.#db, this.latestVersion, expected);
+    return match ? this.#adopt(match, dryRun) : 0;
   }
 
   /** What the last adoption recorded (or, on a dry run, would record); null for none. */
@@ -275,23 +254,7 @@ export class Migrator {
 
   /** Every verify query of `migration` returns 1; used after applying it and by `--verify`. */
   verifyFailures(migration: Migration): string[] {
-    const failures: string[] = [];
-    for (const query of migration.verify) {
-      try {
-        const row = this.#db.prepare(query.sql).get();
-        const value = row === undefined ? undefined : Object.values(row)[0];
-        if (value !== 1 && value !== 1n) {
-          failures.push(
-            `verify query at line ${query.line} (${excerpt(query.sql)}) returned ${
-              row === undefined ? "no row" : JSON.stringify(value)
-            }, expected 1`,
-          );
-        }
-      } catch (error) {
-        failures.push(`verify query at line ${query.line} failed: ${errorMessage(error)}`);
-      }
-    }
-    return failures;
+    return verifyQueryFailures(this.#db, migration);
   }
 
   #ensureVerifyPasses(migration: Migration): void {
@@ -320,47 +283,6 @@ export class Migrator {
         `foreign_key_check found ${problems.length} violation(s), first in table ${
           problems[0].table
         } rowid ${problems[0].rowid}`,
-      );
-    }
-  }
-
-  #ensureTargetExists(target: number): void {
-    if (!Number.isInteger(target) || target < 0 || target > this.latestVersion) {
-      throw new PiwardriveError(
-        `Cannot migrate to version ${target}: this binary knows versions 0 to ${this.latestVersion}`,
-        2,
-      );
-    }
-  }
-
-  #ensureNoNewerVersions(): void {
-    const newer = this.ledger().map((r) => r.version).filter((v) => v > this.latestVersion);
-    if (newer.length > 0) throw new SchemaNewerError(newer, this.latestVersion);
-  }
-
-  #ensureNoMissingMigrations(): void {
-    const known = new Set(this.#migrations.map((m) => m.version));
-    const missing = this.ledger().map((r) => r.version).filter((v) => v >= 1 && !known.has(v));
-    if (missing.length > 0) {
-      throw new VerificationError(
-        `Applied version(s) ${
-          missing.join(", ")
-        } are missing from this binary; run \`piwardrive migrate --verify\``,
-      );
-    }
-  }
-
-  #ensureChecksumsMatch(): void {
-    const byVersion = new Map(this.#migrations.map((m) => [m.version, m]));
-    const modified = this.ledger().filter((r) => {
-      const m = byVersion.get(r.version);
-      return m && r.checksum !== m.checksum;
-    }).map((r) => r.version);
-    if (modified.length > 0) {
-      throw new VerificationError(
-        `Applied migration(s) ${
-          modified.map(pad).join(", ")
-        } differ from the ones in this binary (checksum mismatch); run \`piwardrive migrate --verify\` for details`,
       );
     }
   }
@@ -425,15 +347,55 @@ export function expectedSchemas(
   };
 }
 
+/**
+ * The version a database without any ledger is exactly (its schema equals that version's), or
+ * null when it holds no table (version 0, nothing to adopt). Read-only: verify asks it without
+ * building a Migrator. Throws VerificationError naming the closest version's differences.
+ */
+export function matchLegacySchema(
+  db: DatabaseSync,
+  latest: number,
+  expected: (version: number) => SchemaSnapshot,
+): Adoption | null {
+  const live = readSchema(db);
+  if (Object.keys(live.tables).length === 0) return null;
+  let closest: { version: number; diff: string[] } | null = null;
+  for (let version = latest; version >= 1; version--) {
+    const diff = diffSchema(live, withoutLedger(expected(version)));
+    if (diff.length === 0) return { version, reason: EXACT_MATCH };
+    if (!closest || diff.length < closest.diff.length) closest = { version, diff };
+  }
+  throw new VerificationError(
+    `Database has tables but no schema_version ledger, and its schema matches no known version ` +
+      `(closest: version ${closest!.version}): ${closest!.diff.join("; ")}`,
+  );
+}
+
+/** What fails among `migration`'s verify queries on `db` (each must return 1); read-only. */
+export function verifyQueryFailures(db: DatabaseSync, migration: Migration): string[] {
+  const failures: string[] = [];
+  for (const query of migration.verify) {
+    try {
+      const row = db.prepare(query.sql).get();
+      const value = row === undefined ? undefined : Object.values(row)[0];
+      if (value !== 1 && value !== 1n) {
+        failures.push(
+          `verify query at line ${query.line} (${excerpt(query.sql)}) returned ${
+            row === undefined ? "no row" : JSON.stringify(value)
+          }, expected 1`,
+        );
+      }
+    } catch (error) {
+      failures.push(`verify query at line ${query.line} failed: ${errorMessage(error)}`);
+    }
+  }
+  return failures;
+}
+
 function withoutLedger(schema: SchemaSnapshot): SchemaSnapshot {
   const tables = { ...schema.tables };
   delete tables.schema_version;
   return { ...schema, tables };
-}
-
-/** `0004` for 4. */
-export function pad(version: number): string {
-  return String(version).padStart(4, "0");
 }
 
 function excerpt(sql: string): string {

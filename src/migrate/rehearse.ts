@@ -15,6 +15,7 @@ import { precomputedSchema } from "./manifest.ts";
 import { expectedSchemas, Migrator } from "./migrator.ts";
 import type { Migration } from "./parse.ts";
 import { verifyDatabase, type VerifyReport } from "./verify.ts";
+import { existsNow } from "../paths.ts";
 
 export interface RehearseOptions {
   dbPath: string;
@@ -199,7 +200,7 @@ function copyPlace(
   if (freeBytes(beside) >= needed) {
     // A kept copy of an earlier rehearsal in the same second keeps its name.
     let path = `${options.dbPath}.rehearsal-${stamp}`;
-    for (let n = 2; exists(path); n++) path = `${options.dbPath}.rehearsal-${stamp}-${n}`;
+    for (let n = 2; existsNow(path); n++) path = `${options.dbPath}.rehearsal-${stamp}-${n}`;
     return { path, location: "beside" };
   }
   const tmp = options.tmpDir ?? Deno.env.get("TMPDIR") ?? "/tmp";
@@ -219,15 +220,6 @@ function copyPlace(
         mib(freeBytes(tmp))
       } free) has it; free some space`,
   );
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function freeBytes(dir: string): number {

@@ -27,8 +27,11 @@ import {
 import type { Migration } from "./parse.ts";
 import { precomputedSchema } from "./manifest.ts";
 import { loadOuiTable } from "../oui/mod.ts";
-import { errorMessage, PiwardriveError } from "../errors.ts";
+import { DatabaseMissingError, errorMessage, PiwardriveError } from "../errors.ts";
 import { guideAdoption, hasGuideLedger } from "./adopt_guide.ts";
+import { readLedger } from "../db/ledger.ts";
+import { compareLedger } from "../db/ledger_compare.ts";
+import { ledgerAt, planSteps } from "./plan.ts";
 
 export interface MigrateOptions {
   dbPath: string;
@@ -207,11 +210,12 @@ async function upToDate(options: MigrateOptions, waitMs: number): Promise<Migrat
   try {
     db = openDatabase(options.dbPath, { readOnly: true });
     ensureSound(db, options.dbPath);
-    const migrator = new Migrator(db, options.migrations);
-    if (migrator.ledger().length === 0 && hasTables(db)) return null; // adoption writes
+    // Read and planned without the write engine: only a run with work builds a Migrator.
+    const ledger = readLedger(db);
+    if (ledger.length === 0 && hasTables(db)) return null; // adoption writes
     if (hasGuideLedger(db)) return null;
-    if (migrator.plan(options.target).length > 0) return null;
-    const version = migrator.currentVersion();
+    if (planSteps(ledger, options.migrations, options.target).length > 0) return null;
+    const version = compareLedger(ledger, options.migrations).current;
     return {
       database: options.dbPath,
       dryRun: false,
@@ -236,7 +240,7 @@ async function dryRun(options: MigrateOptions): Promise<MigrateOutcome> {
     db = openDatabase(options.dbPath, { readOnly: true });
   } catch (error) {
     // A database that does not exist yet plans from version 0.
-    if (!(error instanceof Error) || !/no such file/.test(error.message)) throw error;
+    if (!(error instanceof DatabaseMissingError)) throw error;
     db = new DatabaseSync(":memory:");
   }
   try {
@@ -246,14 +250,14 @@ async function dryRun(options: MigrateOptions): Promise<MigrateOutcome> {
       true,
     );
     const hadLedger = !migrator.adopted && migrator.ledger().length > 0;
-    // Plan from the adopted version without writing its ledger: replay the decision in memory.
     const fromVersion = hadLedger ? migrator.currentVersion() : adopted;
     const target = options.target ?? options.migrations.length;
-    const scratch = hadLedger ? null : new DatabaseSync(":memory:");
-    const planner = scratch ? new Migrator(scratch, options.migrations) : migrator;
-    if (scratch) planner.migrateTo(fromVersion);
-    const plan = planner.plan(target);
-    scratch?.close();
+    // Plan from the adopted version as if its ledger were written (the dry run writes nothing).
+    const plan = planSteps(
+      hadLedger ? migrator.ledger() : ledgerAt(options.migrations, fromVersion),
+      options.migrations,
+      target,
+    );
     const holdsRows = plan.length > 0 && [...rowCounts(db).values()].some((n) => n > 0);
     const rehearsed = holdsRows ? await rehearse(db, options) : [];
     const steps = plan.map(({ migration, direction }, i) => ({

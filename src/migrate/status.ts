@@ -1,8 +1,10 @@
 /** `migrate --status`: each version, applied when, checksum ok or modified, or pending. */
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../db/open.ts";
+import { DatabaseMissingError } from "../errors.ts";
 import { listBackups } from "../db/backup.ts";
-import { readLedger } from "./ledger.ts";
+import { readLedger } from "../db/ledger.ts";
+import { compareLedger } from "../db/ledger_compare.ts";
 import type { Migration } from "./parse.ts";
 
 export interface VersionStatus {
@@ -48,25 +50,29 @@ export function migrationStatus(dbPath: string, migrations: Migration[]): Status
   try {
     db = openDatabase(dbPath, { readOnly: true });
   } catch (error) {
-    if (!(error instanceof Error) || !/no such file/.test(error.message)) throw error;
+    if (!(error instanceof DatabaseMissingError)) throw error;
     exists = false;
   }
   try {
     const ledger = db ? readLedger(db) : [];
     const rows = new Map(ledger.map((r) => [r.version, r]));
+    const { current, findings } = compareLedger(ledger, migrations);
+    const said = new Map(findings.flatMap((f) => "version" in f ? [[f.version, f.kind]] : []));
     const versions: VersionStatus[] = migrations.map((m) => {
       const row = rows.get(m.version);
       return {
         version: m.version,
         description: m.description,
-        state: !row ? "pending" : row.checksum === m.checksum ? "applied" : "modified",
+        state: !row ? "pending" : said.get(m.version) === "checksum" ? "modified" : "applied",
         appliedAt: row?.appliedAt ?? null,
         executionMs: row?.executionMs ?? null,
         adopted: row?.adopted ?? false,
       };
     });
+    // Applied versions this binary does not embed (newer, or missing from it).
     for (const row of ledger) {
-      if (row.version > migrations.length || row.version < 1) {
+      const kind = said.get(row.version);
+      if (kind === "newer" || kind === "missing") {
         versions.push({
           version: row.version,
           description: row.description,
@@ -80,7 +86,7 @@ export function migrationStatus(dbPath: string, migrations: Migration[]): Status
     return {
       database: dbPath,
       exists,
-      currentVersion: ledger.length === 0 ? 0 : ledger[ledger.length - 1].version,
+      currentVersion: current,
       latestVersion: migrations.length,
       versions,
       keptBackups: listBackups(dbPath).filter((b) => b.kept).map((b) => ({

@@ -17,9 +17,11 @@ import { errorMessage, ExitCode } from "../errors.ts";
 import { openDatabase } from "../db/open.ts";
 import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
 import { integrityProblems } from "../db/damage.ts";
-import { expectedSchemas, Migrator, pad } from "./migrator.ts";
+import { expectedSchemas, matchLegacySchema, pad, verifyQueryFailures } from "./migrator.ts";
+import { guideAdoption } from "./adopt_guide.ts";
 import type { Migration } from "./parse.ts";
-import { hasLedger } from "./ledger.ts";
+import { hasLedger, readLedger } from "../db/ledger.ts";
+import { compareLedger, versionsWith } from "../db/ledger_compare.ts";
 import { precomputedSchema } from "./manifest.ts";
 
 export const VERIFY_CHECKS = [
@@ -100,7 +102,7 @@ export function verifyDatabase(
 
   let db: DatabaseSync | undefined;
   try {
-    db = openDatabase(path, { readOnly: true, failureExitCode: ExitCode.verificationFailed });
+    db = openDatabase(path, { readOnly: true });
     const findings: string[] = [];
     if (options.deep) {
       findings.push(...integrityProblems(db, "quick_check").map((l) => `quick_check: ${l}`));
@@ -135,18 +137,19 @@ function runChecks(
 ): VerifyReport {
   const expected = options.expectedSchema ??
     expectedSchemas(migrations, options.deep ? undefined : precomputedSchema());
-  const migrator = new Migrator(db, migrations);
   if (!hasLedger(db)) {
-    record("ledger", [ledgerlessFinding(migrator, expected)]);
+    record("ledger", [ledgerlessFinding(db, migrations.length, expected)]);
     return report(null);
   }
   record("ledger", []);
-  const ledger = migrator.ledger();
-  const latest = migrations.length;
-  const applied = ledger.map((r) => r.version);
-  const current = applied.length === 0 ? 0 : Math.max(...applied);
+  const ledger = readLedger(db);
+  const comparison = compareLedger(ledger, migrations);
+  const { latest, current, findings } = comparison;
+  const byVersion = new Map(migrations.map((m) => [m.version, m]));
+  const named = (version: number) =>
+    `version ${pad(version)} (${byVersion.get(version)!.description})`;
 
-  const newer = applied.filter((v) => v > latest);
+  const newer = versionsWith(comparison, "newer");
   record(
     "newer",
     newer.length === 0 ? [] : [
@@ -155,41 +158,35 @@ function runChecks(
       } are newer than this binary (it knows up to ${latest}); use a newer piwardrive`,
     ],
   );
-  // Versions run 1…latest without gaps, so only a version below 1 can be missing.
-  const missing = applied.filter((v) => v < 1);
+  const missing = versionsWith(comparison, "missing");
   record("missing", missing.map((v) => `version ${v} is applied but not part of this binary`));
-
-  const byVersion = new Map(migrations.map((m) => [m.version, m]));
   record(
     "checksums",
-    ledger.flatMap((row) => {
-      const m = byVersion.get(row.version);
-      if (!m || row.checksum === m.checksum) return [];
-      return [
-        `version ${
-          pad(row.version)
-        } (${m.description}) was applied with checksum ${row.checksum}, ` +
-        `the binary's file ${m.fileName} has ${m.checksum}`,
-      ];
-    }),
+    findings.flatMap((f) =>
+      f.kind === "checksum"
+        ? [
+          `${named(f.version)} was applied with checksum ${f.applied}, ` +
+          `the binary's file ${byVersion.get(f.version)!.fileName} has ${f.expected}`,
+        ]
+        : []
+    ),
   );
-
-  const appliedSet = new Set(applied);
   record(
     "pending",
-    migrations.filter((m) => !appliedSet.has(m.version)).map((m) =>
-      m.version < current
-        ? `version ${
-          pad(m.version)
-        } (${m.description}) is not applied but later version ${current} is`
-        : `version ${pad(m.version)} (${m.description}) is pending: run \`piwardrive migrate\``
+    findings.flatMap((f) =>
+      f.kind === "gap"
+        ? [`${named(f.version)} is not applied but later version ${current} is`]
+        : f.kind === "pending"
+        ? [`${named(f.version)} is pending: run \`piwardrive migrate\``]
+        : []
     ),
   );
 
+  const appliedSet = new Set(ledger.map((r) => r.version));
   record(
     "verify",
     migrations.filter((m) => appliedSet.has(m.version)).flatMap((m) =>
-      migrator.verifyFailures(m).map((f) => `version ${pad(m.version)}: ${f}`)
+      verifyQueryFailures(db, m).map((f) => `version ${pad(m.version)}: ${f}`)
     ),
   );
 
@@ -209,14 +206,15 @@ function runChecks(
 
 /** What a ledger-less database is: empty, exactly a known version (adoptable), or neither. */
 function ledgerlessFinding(
-  migrator: Migrator,
+  db: DatabaseSync,
+  latest: number,
   expected: (version: number) => SchemaSnapshot,
 ): string {
   try {
-    const version = migrator.adoptLegacySchema(expected, true);
-    return version === 0
+    const adoption = guideAdoption(db, expected) ?? matchLegacySchema(db, latest, expected);
+    return adoption === null
       ? "no schema_version ledger: the database is empty; run `piwardrive migrate`"
-      : `no schema_version ledger, but the schema is exactly version ${version}: run \`piwardrive migrate\` to adopt it`;
+      : `no schema_version ledger, but the schema is exactly version ${adoption.version}: run \`piwardrive migrate\` to adopt it`;
   } catch (error) {
     // No match (VerificationError), or the replay itself failed: either way the finding.
     return errorMessage(error);

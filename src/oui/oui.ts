@@ -1,6 +1,6 @@
 /**
  * MAC address → vendor, from the IEEE registries embedded in `oui_table.txt` (written by
- * `scripts/make_oui_table.ts`, whose header comment describes the format in full). The table is
+ * `scripts/generate/make_oui_table.ts`, whose header comment describes the format in full). The table is
  * part of the module graph, so `deno compile` carries it and nothing is read or fetched at run
  * time.
  *
@@ -63,7 +63,7 @@ interface OuiLayout {
   info: OuiTableInfo;
 }
 
-// Same constants as scripts/make_oui_table.ts; the generator round-trip test keeps them in step.
+// Same constants as scripts/generate/make_oui_table.ts; the generator round-trip test keeps them in step.
 const DIGIT_BASE = 94;
 const DIGIT_ZERO = 0x21; // "!"
 const NAME_WIDTH = 3;

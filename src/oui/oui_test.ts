@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { buildOuiTable, loadPinnedSource, OUI_SOURCE } from "../../scripts/make_oui_table.ts";
+import {
+  buildOuiTable,
+  loadPinnedSource,
+  OUI_SOURCE,
+} from "../../scripts/generate/make_oui_table.ts";
 import { isRandomizedMac, loadOuiTable, ouiTableInfo, ouiVendor } from "./oui.ts";
 import table from "./oui_table.txt" with { type: "text" };
 
@@ -173,7 +177,7 @@ Deno.test("ouiTableInfo reports the pinned source and the prefixes the header pr
   assert.equal(info.prefixes, promised);
 });
 
-Deno.test("the committed table is what scripts/make_oui_table.ts makes from the pinned source", async (t) => {
+Deno.test("the committed table is what scripts/generate/make_oui_table.ts makes from the pinned source", async (t) => {
   let source: Record<string, string> | undefined;
   let why = "";
   try {

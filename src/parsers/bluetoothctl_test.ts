@@ -11,6 +11,7 @@ import {
 } from "./bluetoothctl.ts";
 import { parseBluetoothctlInfo } from "./bluetoothctl_info.ts";
 import { sharedCaptures } from "../../tests/shared_fixtures.ts";
+import { mulberry32 as random } from "../../scripts/lib/random.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/bluetoothctl/", import.meta.url);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes); // invalid UTF-8 → U+FFFD
@@ -35,16 +36,6 @@ function event(kind: BtEvent["kind"], address: string, fields: Partial<BtEvent> 
     manufacturerData: null,
     uuid: null,
     ...fields,
-  };
-}
-
-/** Deterministic PRNG (mulberry32) so a fuzz failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

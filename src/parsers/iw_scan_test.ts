@@ -3,6 +3,7 @@ import { channelFromFreq } from "./iw_channel.ts";
 import { type IwBss, parseIwScan } from "./iw_scan.ts";
 import { ENCRYPTION_LABELS } from "./iw_security.ts";
 import { sharedCaptures } from "../../tests/shared_fixtures.ts";
+import { mulberry32 } from "../../scripts/lib/random.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/iw/", import.meta.url);
 
@@ -310,14 +311,4 @@ function assertSane(r: IwBss): void {
   assert.ok(within(r.rsn?.version ?? null, 0, 65535) && within(r.wpa?.version ?? null, 0, 65535));
   assert.match(r.encryption, /^(Open|WEP|WPA[23]?(-[A-Z]+)?(\/WPA[23]?(-[A-Z]+)?)*)$/);
   assert.equal(r.hidden, r.hidden && r.ssid === null);
-}
-
-/** Small seeded PRNG so the mutation test is the same on every run. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

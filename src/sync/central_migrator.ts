@@ -8,6 +8,7 @@
 import { ExitCode, PiwardriveError, UsageError } from "../errors.ts";
 import type { Migration } from "../migrate/parse.ts";
 import type { Sql, TransactionSql } from "./connect.ts";
+import { compareLedger, type LedgerComparison, versionsWith } from "../db/ledger_compare.ts";
 
 /** Key of the advisory lock held while the central schema is migrated ("piwardrive" in ASCII). */
 export const MIGRATION_LOCK_KEY = 0x70697764;
@@ -79,8 +80,7 @@ export class CentralMigrator {
       await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
       await tx.unsafe(LEDGER_DDL);
       const ledger = (await this.readLedger(tx)) ?? [];
-      this.ensureNotNewer(ledger);
-      this.ensureChecksumsMatch(ledger);
+      this.ensureMatches(ledger);
       const applied = new Set(ledger.map((r) => r.version));
       const done: number[] = [];
       for (const migration of this.migrations) {
@@ -110,8 +110,7 @@ export class CentralMigrator {
     return await this.sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
       const ledger = (await this.readLedger(tx)) ?? [];
-      this.ensureNotNewer(ledger);
-      this.ensureChecksumsMatch(ledger);
+      this.ensureMatches(ledger);
       const reverted: number[] = [];
       for (const row of [...ledger].reverse()) {
         if (row.version <= version) break;
@@ -146,9 +145,7 @@ export class CentralMigrator {
   async ensureReady(): Promise<number[]> {
     const ledger = await this.readLedger();
     if (ledger === null || ledger.length === 0) return await this.migrateToLatest();
-    this.ensureNotNewer(ledger);
-    this.ensureChecksumsMatch(ledger);
-    const current = Math.max(...ledger.map((r) => r.version));
+    const { current } = this.ensureMatches(ledger);
     if (current < this.latest) {
       throw new CentralSchemaError(
         `Central schema at ${this.where} is at version ${current}, this binary needs ${this.latest}: ` +
@@ -170,7 +167,8 @@ export class CentralMigrator {
         : `${ledger.length} row(s)`,
     });
     if (ledger === null) return checks;
-    const unknown = ledger.filter((r) => r.version > this.latest).map((r) => r.version);
+    const comparison = compareLedger(ledger, this.migrations);
+    const unknown = versionsWith(comparison, "newer");
     checks.push({
       name: "versions",
       ok: unknown.length === 0 && ledger.length === this.latest,
@@ -178,7 +176,7 @@ export class CentralMigrator {
         ? `unknown version(s) ${unknown.join(", ")}: newer than this binary (${this.latest})`
         : `${ledger.length} of ${this.latest} applied`,
     });
-    const modified = this.modified(ledger);
+    const modified = this.modified(comparison);
     checks.push({
       name: "checksums",
       ok: modified.length === 0,
@@ -197,8 +195,10 @@ export class CentralMigrator {
     return checks;
   }
 
-  private ensureNotNewer(ledger: CentralLedgerRow[]): void {
-    const unknown = ledger.filter((r) => r.version > this.latest).map((r) => r.version);
+  /** The Pi's ledger rules (src/db/ledger_compare.ts): refuses a newer or a modified server. */
+  private ensureMatches(ledger: CentralLedgerRow[]): LedgerComparison {
+    const comparison = compareLedger(ledger, this.migrations);
+    const unknown = versionsWith(comparison, "newer");
     if (unknown.length > 0) {
       throw new CentralSchemaError(
         `Central schema at ${this.where} is newer than this binary: it has version(s) ${
@@ -206,10 +206,7 @@ export class CentralMigrator {
         }, this binary knows up to ${this.latest}; use a newer piwardrive`,
       );
     }
-  }
-
-  private ensureChecksumsMatch(ledger: CentralLedgerRow[]): void {
-    const modified = this.modified(ledger);
+    const modified = this.modified(comparison);
     if (modified.length > 0) {
       throw new CentralSchemaError(
         `Central schema at ${this.where} was migrated with different file(s): ${
@@ -217,13 +214,13 @@ export class CentralMigrator {
         } (checksum mismatch); run \`piwardrive sync --verify-server\` and fix the server`,
       );
     }
+    return comparison;
   }
 
-  private modified(ledger: CentralLedgerRow[]): string[] {
-    return ledger.flatMap((row) => {
-      const migration = this.migrations[row.version - 1];
-      return migration && row.checksum !== migration.checksum ? [migration.fileName] : [];
-    });
+  private modified(comparison: LedgerComparison): string[] {
+    return versionsWith(comparison, "checksum").map((v) =>
+      this.migrations.find((m) => m.version === v)!.fileName
+    );
   }
 
   private async ensureVerified(tx: Tx, migration: Migration): Promise<void> {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { onPath } from "./path.ts";
 
 /** Debian's python3: dbusmock is installed for it, not for a pyenv or venv python earlier on PATH. */
 const PYTHON = "/usr/bin/python3";
@@ -56,16 +57,6 @@ export function bluezMockMissing(): string[] {
  */
 export function bluezMockAvailable(): boolean {
   return bluezMockMissing().length === 0;
-}
-
-function onPath(tool: string): boolean {
-  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
-    try {
-      return dir !== "" && Deno.statSync(`${dir}/${tool}`).isFile;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** A GVariant text string literal: the alias reaches the mock byte for byte, quotes included. */

@@ -1,4 +1,6 @@
 /**
+ * Writes `tests/fixtures/schema/vNNNN.sql` (test fixtures, never shipped); run by `deno task generate:schemas`.
+ *
  * Writes `tests/fixtures/schema/vNNNN.sql`: the expected schema of every version, replayed from
  * the embedded migrations, as the canonical text of each object (`src/db/sql_normalise.ts`), one
  * statement a line, ordered by kind and name. `tests/migrations_test.ts` compares the replay with
@@ -6,16 +8,16 @@
  * on purpose (after adding a migration), and read the diff before committing it.
  *
  * ```sh
- * deno run --allow-read --allow-write scripts/pin_schemas.ts
+ * deno run --allow-read --allow-write scripts/generate/pin_schemas.ts
  * ```
  */
-import { embeddedMigrations } from "../src/migrate/embedded.ts";
-import { expectedSchemas } from "../src/migrate/migrator.ts";
-import type { SchemaSnapshot } from "../src/db/schema.ts";
-import { normaliseSql } from "../src/db/sql_normalise.ts";
+import { embeddedMigrations } from "../../src/migrate/embedded.ts";
+import { expectedSchemas } from "../../src/migrate/migrator.ts";
+import type { SchemaSnapshot } from "../../src/db/schema.ts";
+import { normaliseSql } from "../../src/db/sql_normalise.ts";
 
 /** Where the pinned schemas live. */
-export const SCHEMA_DIR = new URL("../tests/fixtures/schema/", import.meta.url);
+export const SCHEMA_DIR = new URL("../../tests/fixtures/schema/", import.meta.url);
 
 /** The file name of `version`'s pinned schema. */
 export function pinnedSchemaName(version: number): string {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../../lib/random.ts";
 import type { Sample } from "./route.ts";
 
 const DEVICE = "/dev/ttyACM0";

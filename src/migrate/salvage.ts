@@ -10,11 +10,11 @@
 import { DatabaseSync } from "node:sqlite";
 import { basename, dirname, join } from "node:path";
 import { statfsSync } from "node:fs";
-import { databaseBytes } from "./backup.ts";
+import { databaseBytes } from "../db/backup.ts";
 import { errorMessage, PiwardriveError, SchemaNewerError } from "../errors.ts";
-import { diffSchema, readSchema } from "./schema.ts";
-import { expectedSchemas, Migrator } from "../migrate/migrator.ts";
-import type { Migration } from "../migrate/parse.ts";
+import { diffSchema, readSchema } from "../db/schema.ts";
+import { expectedSchemas, Migrator } from "./migrator.ts";
+import type { Migration } from "./parse.ts";
 
 /** What came back of one table. */
 export interface SalvagedTable {

@@ -7,15 +7,15 @@ import {
   tickDirName,
   writeReplayDir,
 } from "./make_sample_drive.ts";
-import { loadReplayDir, type ReplayTick } from "../src/collect/replay.ts";
-import { parseIwScan } from "../src/parsers/iw_scan.ts";
-import { parseBluetoothctlEvents } from "../src/parsers/bluetoothctl.ts";
-import { type GpsdSky, type GpsdTpv, parseGpspipe } from "../src/parsers/gpsd.ts";
+import { loadReplayDir, type ReplayTick } from "../../src/collect/replay.ts";
+import { parseIwScan } from "../../src/parsers/iw_scan.ts";
+import { parseBluetoothctlEvents } from "../../src/parsers/bluetoothctl.ts";
+import { type GpsdSky, type GpsdTpv, parseGpspipe } from "../../src/parsers/gpsd.ts";
 
 const SCRIPT = fileURLToPath(new URL("./make_sample_drive.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const COMMITTED = new URL("../src/collect/sample_drive.json", import.meta.url);
-const REGENERATE = "deno run --allow-read --allow-write scripts/make_sample_drive.ts";
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const COMMITTED = new URL("../../src/collect/sample_drive.json", import.meta.url);
+const REGENERATE = "deno run --allow-read --allow-write scripts/generate/make_sample_drive.ts";
 
 const drive = buildSampleDrive();
 

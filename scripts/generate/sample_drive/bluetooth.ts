@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../../lib/random.ts";
 import { along, distance, type Point } from "./route.ts";
 
 interface BtDevice {
@@ -29,7 +29,7 @@ interface BtDevice {
 /** Apple "Nearby Info" (type 0x10): what idle iPhones and Macs advertise. */
 const nearby = (
   rng: Rng,
-) => [0x10, 0x05, rng.int(1, 0x1f), rng.pick([0x18, 0x1c]), ...bytes(rng, 3)];
+) => [0x10, 0x05, rng.between(1, 0x1f), rng.pick([0x18, 0x1c]), ...bytes(rng, 3)];
 /** Apple proximity pairing (0x07): AirPods case and battery state. */
 const airpods = (rng: Rng) => [0x07, 0x19, 0x01, 0x0e, 0x20, 0x2b, 0x99, 0x8f, ...bytes(rng, 19)];
 /** iBeacon (0x02): fixed UUID, major and minor, measured power -59 dBm. */
@@ -41,7 +41,7 @@ const findMy = (rng: Rng) => [0x12, 0x19, 0x10, ...bytes(rng, 22), 0x01, 0x00];
 const samsung = (rng: Rng) => [0x42, 0x09, 0x81, 0x02, 0x14, ...bytes(rng, 6)];
 
 function bytes(rng: Rng, n: number): number[] {
-  return Array.from({ length: n }, () => rng.int(0, 255));
+  return Array.from({ length: n }, () => rng.between(0, 255));
 }
 
 const APPLE = 0x004c;

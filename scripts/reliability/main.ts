@@ -4,14 +4,14 @@
  * (trials, failures, rows lost). `--quick` runs the reduced counts the test suite (and so CI)
  * also runs; the full counts are the ones reported for a release.
  */
-import { collectPowerCut, migratePowerCut } from "./reliability/power_cut.ts";
-import { failingMigrations } from "./reliability/failing_migrations.ts";
-import { concurrentMigrators, readersDuringCollect } from "./reliability/concurrency.ts";
-import { corruption } from "./reliability/corruption.ts";
-import type { ScenarioResult } from "./reliability/harness.ts";
-import { fuzzParsers } from "./reliability/fuzz.ts";
-import { operatorActions } from "./reliability/operator.ts";
-import { syncPowerCut } from "./reliability/sync_kill.ts";
+import { collectPowerCut, migratePowerCut } from "./power_cut.ts";
+import { failingMigrations } from "./failing_migrations.ts";
+import { concurrentMigrators, readersDuringCollect } from "./concurrency.ts";
+import { corruption } from "./corruption.ts";
+import type { ScenarioResult } from "./harness.ts";
+import { fuzzParsers } from "./fuzz.ts";
+import { operatorActions } from "./operator.ts";
+import { syncPowerCut } from "./sync_kill.ts";
 
 /** The parser fuzzer as a scenario: a trial is a case, a failure an exception or a value out of range. */
 function fuzz(casesPerParser: number): Promise<ScenarioResult> {

@@ -13,8 +13,8 @@
  */
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
-import { Context, ok, PYTHON, renderTable, type Row } from "./bench/lib.ts";
-import { SECTIONS } from "./bench/registry.ts";
+import { Context, ok, PYTHON, renderTable, type Row } from "./lib.ts";
+import { SECTIONS } from "./registry.ts";
 
 const USAGE = `Usage: deno task bench [-- OPTIONS]
 

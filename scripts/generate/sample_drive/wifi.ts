@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../../lib/random.ts";
+import { escapeSsid, securityBlock } from "../../lib/iw_text.ts";
 import { along, distance, type Point } from "./route.ts";
 
 export type Security = "open" | "wep" | "psk" | "transition" | "sae" | "owe" | "eap" | "mixed";
@@ -45,19 +46,7 @@ const USER_NAMES = ["Pretty Fly for a WiFi", "The LAN Before Time", "Flat 2B", "
   .concat(["Garden Office", "Studio 5", "NoMoreBuffering", "Loading...", "Not Your WiFi"])
   .concat(["Hogwarts Great Hall", "Bill Wi the Science Fi", "Tell My WiFi Love Her"]);
 
-/** iw's `print_ssid_escaped`: printable ASCII as is, inner spaces as is, all else `\xNN`. */
-export function escapeSsid(bytes: Uint8Array): string {
-  let out = "";
-  bytes.forEach((b, i) => {
-    const edge = i === 0 || i === bytes.length - 1;
-    if (b > 0x20 && b < 0x7f && b !== 0x5c) out += String.fromCharCode(b);
-    else if (b === 0x20 && !edge) out += " ";
-    else out += `\\x${b.toString(16).padStart(2, "0")}`;
-  });
-  return out;
-}
-
-const utf8 = (text: string) => escapeSsid(new TextEncoder().encode(text));
+const utf8 = (text: string) => escapeSsid(text);
 
 /** Another BSS of the same device: next BSSID (or the same one under another prefix). */
 interface Twin {
@@ -116,7 +105,7 @@ function specials(): Spec[] {
 
 /** A typical home or shop network: vendor prefix, default-style SSID, usual security. */
 function generic(rng: Rng, s: number, side: number): Spec {
-  const kind = rng.int(0, 9);
+  const kind = rng.between(0, 9);
   const spec = (oui: string, ssid: string, extra: Partial<Spec> = {}): Spec => ({
     s,
     side,
@@ -139,14 +128,15 @@ function generic(rng: Rng, s: number, side: number): Spec {
     });
   } else if (kind === 2) out = spec("7c:4c:a5", `SKY${rng.chars(5, ALNUM)}`, { twins: dual(0.5) });
   else if (kind === 3) {
-    out = spec("00:1a:2b", `VM${rng.int(1000000, 9999999)}`, { twins: dual(0.7) });
+    out = spec("00:1a:2b", `VM${rng.between(1000000, 9999999)}`, { twins: dual(0.7) });
   } else if (kind === 4 || kind === 5) {
     const ssid = rng.chance(0.6) ? `TP-Link_${rng.chars(4, HEX)}` : rng.pick(USER_NAMES);
     const oui = rng.pick(["f4:f2:6d", "3c:84:6a", "b0:95:75"]);
     const security = rng.chance(0.25) ? "transition" : "psk";
     out = spec(oui, ssid, { security, twins: dual(0.4) });
-  } else if (kind === 6) out = spec("a0:63:91", `NETGEAR${rng.int(10, 99)}`, { twins: dual(0.6) });
-  else if (kind === 7) {
+  } else if (kind === 6) {
+    out = spec("a0:63:91", `NETGEAR${rng.between(10, 99)}`, { twins: dual(0.6) });
+  } else if (kind === 7) {
     const security = rng.pick<Security>(["transition", "transition", "sae", "psk"]);
     out = spec("f0:9f:c2", rng.pick(USER_NAMES), { security, band: 5 });
   } else if (kind === 8) out = spec("4c:5e:0c", `MikroTik-${rng.chars(6, HEX)}`);
@@ -235,15 +225,6 @@ function rsnCapsText(caps: number): string {
   return `${words.join(" ")} (0x${caps.toString(16).padStart(4, "0")})`;
 }
 
-function securityBlock(label: "RSN" | "WPA", group: string, pairwise: string, akm: string) {
-  return [
-    `\t${label}:\t * Version: 1`,
-    `\t\t * Group cipher: ${group}`,
-    `\t\t * Pairwise ciphers: ${pairwise}`,
-    `\t\t * Authentication suites: ${akm}`,
-  ];
-}
-
 const AKM: Partial<Record<Security, string>> = {
   psk: "PSK",
   transition: "PSK SAE",
@@ -272,8 +253,15 @@ export function bssText(
   const akm = AKM[ap.security];
   if (akm !== undefined) {
     const tkip = ap.security === "mixed";
-    lines.push(...securityBlock("RSN", tkip ? "TKIP" : "CCMP", tkip ? "CCMP TKIP" : "CCMP", akm));
-    lines.push(`\t\t * Capabilities: ${rsnCapsText(ap.rsnCaps)}`);
+    lines.push(
+      ...securityBlock(
+        "RSN",
+        tkip ? "TKIP" : "CCMP",
+        tkip ? "CCMP TKIP" : "CCMP",
+        akm,
+        rsnCapsText(ap.rsnCaps),
+      ),
+    );
   }
   if (ap.freqMhz > 5000) {
     const above = [36, 44, 52, 60, 100, 108, 116, 124, 132, 149, 157].includes(ap.channel);
@@ -304,7 +292,7 @@ export function scanText(aps: AccessPoint[], car: Point, tick: number, rng: Rng)
     const signal = signalAt(ap, car, rng);
     // A weak beacon is often missed by one scan and caught by the next.
     if (signal === null || (signal < -86 && rng.chance(0.3))) continue;
-    text += bssText(ap, signal, rng.int(10, 3800), tick <= ap.associatedUntil);
+    text += bssText(ap, signal, rng.between(10, 3800), tick <= ap.associatedUntil);
   }
   return text;
 }

@@ -15,7 +15,7 @@
 #   PIWARDRIVE_TOOLS          cache directory for the ARM64 Deno
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TOOLS=${PIWARDRIVE_TOOLS:-${HOME:-/root}/.cache/piwardrive-tools}
 STEP_TIMEOUT=${PROOF_STEP_TIMEOUT:-300}
 RUNS_X86=${PROOF_RUNS_X86:-5}
@@ -201,8 +201,8 @@ BUNDLE=$ROOT/dist/piwardrive.js
 
 VERSION=$(deno eval --quiet 'console.log(JSON.parse(Deno.readTextFileSync(Deno.args[0])).version)' \
   "$ROOT/deno.json")
-FLAGS_TEXT=$(deno run --quiet --allow-read="$ROOT" "$ROOT/scripts/compile.ts" --print-start-flags) ||
-  fail "start task permissions" "scripts/compile.ts --print-start-flags failed"
+FLAGS_TEXT=$(deno run --quiet --allow-read="$ROOT" "$ROOT/scripts/release/compile.ts" --print-start-flags) ||
+  fail "start task permissions" "scripts/release/compile.ts --print-start-flags failed"
 mapfile -t PERMS <<<"$FLAGS_TEXT"
 for flag in "${PERMS[@]}"; do
   case $flag in

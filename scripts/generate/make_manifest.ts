@@ -1,4 +1,6 @@
 /**
+ * Writes `src/migrate/manifest.json` (shipped in the binary); run by `deno task manifest`.
+ *
  * Build-time generator of `src/migrate/manifest.json`: every embedded migration parsed and
  * checksummed, with its text, and the expected schema of the latest version replayed in memory
  * (`src/migrate/manifest.ts` says how they are used). Run it after adding or editing a migration:
@@ -8,13 +10,13 @@
  * deno task manifest --check   # writes nothing; exits 1 when the committed file is stale
  * ```
  */
-import { embeddedMigrationFiles } from "../src/migrate/embedded.ts";
-import type { MigrationManifest } from "../src/migrate/manifest.ts";
-import { expectedSchemas } from "../src/migrate/migrator.ts";
-import { loadMigrations } from "../src/migrate/parse.ts";
+import { embeddedMigrationFiles } from "../../src/migrate/embedded.ts";
+import type { MigrationManifest } from "../../src/migrate/manifest.ts";
+import { expectedSchemas } from "../../src/migrate/migrator.ts";
+import { loadMigrations } from "../../src/migrate/parse.ts";
 
 /** Where the manifest lives. */
-export const MANIFEST_URL = new URL("../src/migrate/manifest.json", import.meta.url);
+export const MANIFEST_URL = new URL("../../src/migrate/manifest.json", import.meta.url);
 
 /**
  * The manifest of `files`, everything computed from scratch (no earlier manifest is consulted).

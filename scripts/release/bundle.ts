@@ -5,11 +5,11 @@
  * from an empty directory with an empty `DENO_DIR`, no network, no npm and no config, reading and
  * writing nothing outside that directory. Prints the size.
  *
- * The helpers exported here are shared with `scripts/compile.ts`.
+ * The helpers exported here are shared with `scripts/release/compile.ts`.
  */
 
 /** The repository root (the directory of `deno.json`). */
-export const ROOT: string = decodeURIComponent(new URL("../", import.meta.url).pathname)
+export const ROOT: string = decodeURIComponent(new URL("../../", import.meta.url).pathname)
   .replace(/\/$/, "");
 
 /** A failure with a one-line message for the user: printed without a stack trace, exit 1. */

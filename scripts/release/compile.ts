@@ -15,7 +15,7 @@
  * line saying so and exits 1.
  *
  * `--print-start-flags` prints the `start` task's permission flags, one a line (for
- * `scripts/aarch64_proof.sh`).
+ * `scripts/release/aarch64_proof.sh`).
  */
 import {
   denoErrorText,
@@ -140,7 +140,7 @@ export function parseStartTask(task: string): StartTask {
       ["--no-prompt", "--v8-flags", "--seed", "--location"].includes(name);
     if (!known) {
       throw new ReleaseError(
-        `the start task has "${word}", which scripts/compile.ts does not know how to bake in`,
+        `the start task has "${word}", which scripts/release/compile.ts does not know how to bake in`,
       );
     }
     flags.push(value === undefined ? name : `${name}=${value}`);
