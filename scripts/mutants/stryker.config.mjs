@@ -60,6 +60,7 @@ export const TARGETS = {
       "tests/backup_restore_test.ts",
       "tests/db_commands_test.ts",
       "tests/migrate_cli_test.ts",
+      "tests/free_space_test.ts",
     ],
   },
 };
