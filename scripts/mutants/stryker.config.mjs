@@ -61,6 +61,7 @@ export const TARGETS = {
       "tests/db_commands_test.ts",
       "tests/migrate_cli_test.ts",
       "tests/free_space_test.ts",
+      "tests/restore_steps_test.ts",
     ],
   },
 };
