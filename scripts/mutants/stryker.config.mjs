@@ -37,6 +37,7 @@ export const TARGETS = {
     mutate: ["src/db/sql_normalise.ts"],
     tests: [
       "src/db/sql_normalise_test.ts",
+      "src/db/sql_normalise_mutants_test.ts",
       "tests/drift_test.ts",
       "tests/verify_test.ts",
       "tests/migrations_test.ts",
