@@ -214,3 +214,31 @@ Deno.test("a restore whose staging path is taken by a folder leaves that folder 
   assert.deepEqual(Deno.readFileSync(db), original);
   assert.deepEqual(Deno.readFileSync(`${dir.path}/${kept}`), original);
 });
+
+Deno.test("migrate refuses before its backup when the database's disk is short, and says --no-backup", async () => {
+  using dir = tempDir();
+  const source = `${dir.path}/old.db`;
+  const db0 = databaseAt(source, LATEST - 1);
+  fillBaselineRows(db0, 30);
+  db0.close();
+  const original = Deno.readFileSync(source);
+  const mount = `${dir.path}/disk`;
+  // The database and its lock line, and 1 MiB free: short of the backup's 110 % + 1 MiB.
+  const size = original.length + PAGE + MIB;
+  await withMount(["-t", "tmpfs", "-o", `size=${size}`, "tmpfs"], mount, async () => {
+    const db = `${mount}/p.db`;
+    Deno.writeFileSync(db, original, { mode: 0o600 });
+    const result = await cli("--db", db, "migrate");
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^piwardrive: Not enough free disk space for a backup in "${mount}": [0-9.]+ MiB free, ${
+          mib(Math.ceil(original.length * 1.1) + MIB).replace(".", "\\.")
+        } needed; free some space or use --no-backup\\n$`,
+      ),
+    );
+    assert.deepEqual(Deno.readFileSync(db), original);
+    assert.ok(!names(mount).some((n) => n.includes(".bak-")), names(mount).join(", "));
+  });
+});
