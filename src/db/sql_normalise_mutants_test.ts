@@ -3,7 +3,7 @@
  * (target `normalise`) showed no other test held: each expected text is written out by hand.
  */
 import assert from "node:assert/strict";
-import { normaliseSql, sqlTokens } from "./sql_normalise.ts";
+import { describeSqlDifference, normaliseSql, sqlTokens } from "./sql_normalise.ts";
 
 Deno.test("a semicolon sticks to the statement it ends (trigger bodies)", () => {
   assert.equal(
@@ -44,4 +44,73 @@ Deno.test("brackets have no escape: the first ] closes the name", () => {
     ["operator", ","],
     ["identifier", "b"],
   ]);
+});
+
+/** `from, from + 1, … to - 1`, as a list in SQL. */
+function numbers(from: number, to: number): string {
+  return Array.from({ length: to - from }, (_, k) => String(from + k)).join(", ");
+}
+
+Deno.test("a difference names every differing clause, and a repeated clause once", () => {
+  assert.equal(
+    describeSqlDifference("CREATE TABLE t (a, b)", "CREATE TABLE t (c, d)"),
+    'expected "a, b", found "c, d"',
+  );
+  assert.equal(
+    describeSqlDifference("CREATE TABLE t (ab)", "CREATE TABLE t (a, b)"),
+    'expected "ab", found "a, b"',
+  );
+  assert.equal(
+    describeSqlDifference("CREATE TABLE t (x, a, a)", "CREATE TABLE t (x, a)"),
+    'expected "a", found nothing',
+  );
+  assert.equal(
+    describeSqlDifference("CREATE TABLE t (a, x)", "CREATE TABLE t (a, a, x)"),
+    'expected nothing, found "a"',
+  );
+  assert.equal(
+    describeSqlDifference("CREATE TABLE t (a) WITHOUT ROWID", "CREATE TABLE t (a, b)"),
+    'expected "WITHOUT ROWID", found "b"',
+  );
+});
+
+Deno.test("a trigger's head ends at BEGIN only outside parentheses", () => {
+  assert.equal(
+    describeSqlDifference(
+      "CREATE TRIGGER g AFTER INSERT ON t BEGIN UPDATE t SET a = 1; UPDATE t SET b = 2; END",
+      "CREATE TRIGGER g AFTER INSERT ON t BEGIN UPDATE t SET a = 2; UPDATE t SET b = 2; END",
+    ),
+    'expected "UPDATE t SET a = 1", found "UPDATE t SET a = 2"',
+  );
+  assert.equal(
+    describeSqlDifference('CREATE TABLE t ("begin" INT, a)', 'CREATE TABLE t ("begin" TEXT, a)'),
+    'expected "BEGIN INT", found "BEGIN TEXT"',
+  );
+});
+
+Deno.test("a long clause changed inside is shown with 40 characters of context each side", () => {
+  assert.equal(
+    describeSqlDifference(
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 130)})))`,
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 115)}, 999, ${numbers(116, 130)})))`,
+    ),
+    `expected "…107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123,…", found "…107, 108, 109, 110, 111, 112, 113, 114, 999, 116, 117, 118, 119, 120, 121, 122, 123,…"`,
+  );
+  // Shortened: the shared head is cut, nothing is shared at the end.
+  assert.equal(
+    describeSqlDifference(
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 130)})))`,
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 115)})))`,
+    ),
+    `expected "…106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129))", found "…106, 107, 108, 109, 110, 111, 112, 113, 114))"`,
+  );
+  // Lengthened by repeating its own end: what is shared at the end is not counted twice.
+  const s = `b CHECK (b IN (${numbers(200, 215)}))`;
+  assert.equal(
+    describeSqlDifference(
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 112)})) ${s})`,
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 112)})) ${s} ${s})`,
+    ),
+    `expected "…207, 208, 209, 210, 211, 212, 213, 214))", found "…207, 208, 209, 210, 211, 212, 213, 214)) ${s}"`,
+  );
 });
