@@ -114,3 +114,44 @@ Deno.test("a long clause changed inside is shown with 40 characters of context e
     `expected "…207, 208, 209, 210, 211, 212, 213, 214))", found "…207, 208, 209, 210, 211, 212, 213, 214)) ${s}"`,
   );
 });
+
+Deno.test("a clause shortened by its own repeated end is cut the same way as one lengthened", () => {
+  const s = `b CHECK (b IN (${numbers(200, 215)}))`;
+  assert.equal(
+    describeSqlDifference(
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 112)})) ${s} ${s})`,
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 112)})) ${s})`,
+    ),
+    `expected "…207, 208, 209, 210, 211, 212, 213, 214)) ${s}", found "…207, 208, 209, 210, 211, 212, 213, 214))"`,
+  );
+});
+
+Deno.test("clauses of up to 120 characters are shown whole, and up to 240 uncut", () => {
+  const w1 = "c".repeat(60);
+  const a = `${w1} ${"d".repeat(40)}${"e".repeat(19)}`;
+  const b = `${w1} ${"d".repeat(40)}${"f".repeat(19)}`;
+  assert.equal(a.length, 120);
+  assert.equal(
+    describeSqlDifference(`CREATE TABLE t (${a})`, `CREATE TABLE t (${b})`),
+    `expected "${a}", found "${b}"`,
+  );
+  const long = "g".repeat(240);
+  assert.equal(
+    describeSqlDifference("CREATE TABLE t (a)", `CREATE TABLE t (a, ${long})`),
+    `expected nothing, found "${long}"`,
+  );
+  assert.equal(
+    describeSqlDifference("CREATE TABLE t (a)", `CREATE TABLE t (a, ${long}g)`),
+    `expected nothing, found "${long.slice(1)}…"`,
+  );
+});
+
+Deno.test("the shared end is counted from the last difference, however long the change", () => {
+  assert.equal(
+    describeSqlDifference(
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 130)})))`,
+      `CREATE TABLE t (a CHECK (a IN (${numbers(100, 115)}, 999999999, ${numbers(116, 130)})))`,
+    ),
+    `expected "…107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123,…", found "…107, 108, 109, 110, 111, 112, 113, 114, 999999999, 116, 117, 118, 119, 120, 121, 122, 123,…"`,
+  );
+});
