@@ -155,3 +155,28 @@ Deno.test("the shared end is counted from the last difference, however long the 
     `expected "…107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123,…", found "…107, 108, 109, 110, 111, 112, 113, 114, 999999999, 116, 117, 118, 119, 120, 121, 122, 123,…"`,
   );
 });
+
+Deno.test("after a change, 40 characters of the shared end are shown, up to the next space", () => {
+  const head = "p".repeat(60);
+  const end = " w".repeat(40);
+  // Shared end: " w w …" (80 characters); 40 of them, then up to the next space: 20 times " w".
+  assert.equal(
+    describeSqlDifference(`CREATE TABLE t (${head}ab${end})`, `CREATE TABLE t (${head}cd${end})`),
+    `expected "${head}ab${" w".repeat(20)}…", found "${head}cd${" w".repeat(20)}…"`,
+  );
+});
+
+Deno.test("the shared end never reaches back into the shared head (an insertion that repeats it)", () => {
+  const head = "p".repeat(60);
+  const end = `${"w ".repeat(40)}w`;
+  const shown = `${"w ".repeat(20)}w…`; // 40 characters of the end, then up to the next space
+  // "xp" ends with the head's last letter: counted from the end, the shared text could run into it.
+  assert.equal(
+    describeSqlDifference(`CREATE TABLE t (${head}${end})`, `CREATE TABLE t (${head}xp${end})`),
+    `expected "${head}${shown}", found "${head}xp${shown}"`,
+  );
+  assert.equal(
+    describeSqlDifference(`CREATE TABLE t (${head}xp${end})`, `CREATE TABLE t (${head}${end})`),
+    `expected "${head}xp${shown}", found "${head}${shown}"`,
+  );
+});
