@@ -180,3 +180,43 @@ Deno.test("the shared end never reaches back into the shared head (an insertion 
     `expected "${head}xp${shown}", found "${head}${shown}"`,
   );
 });
+
+Deno.test("literals, variables and operators are tokens of their own kind", () => {
+  assert.deepEqual(
+    sqlTokens("SELECT X'0a', x'0A', 0X1f, 1e-5, 2E+3, .5, 1.5, 1_000, :a, @b, $c, ?, ?2")
+      .filter((t) => t.text !== ",").map((t) => [t.kind, t.text]),
+    [
+      ["keyword", "SELECT"],
+      ["blob", "X'0A'"],
+      ["blob", "X'0A'"],
+      ["number", "0x1f"],
+      ["number", "1e-5"],
+      ["number", "2e+3"],
+      ["number", ".5"],
+      ["number", "1.5"],
+      ["number", "1_000"],
+      ["variable", ":a"],
+      ["variable", "@b"],
+      ["variable", "$c"],
+      ["variable", "?"],
+      ["variable", "?2"],
+    ],
+  );
+  assert.equal(
+    normaliseSql("SELECT a<<2, a>>1, a>=b, a<=b, a||b, a->b"),
+    "SELECT a << 2, a >> 1, a >= b, a <= b, a || b, a -> b",
+  );
+});
+
+Deno.test("comments end where SQLite ends them, even at the end of the text", () => {
+  assert.equal(normaliseSql("SELECT /*/ x */ 1"), "SELECT 1");
+  assert.equal(normaliseSql("SELECT 1 -- end"), "SELECT 1");
+  assert.equal(normaliseSql("SELECT 1 /* open"), "SELECT 1");
+  assert.equal(normaliseSql("SELECT\t1\r\n,2"), "SELECT 1, 2");
+});
+
+Deno.test("names beyond ASCII and quotes inside quotes", () => {
+  assert.equal(normaliseSql("CREATE TABLE café (ñ INT)"), 'CREATE TABLE "café"("ñ" INT)');
+  assert.equal(normaliseSql('SELECT """q""" FROM `a``b`'), 'SELECT """q""" FROM "a`b"');
+  assert.equal(normaliseSql("SELECT a.b, t.*"), "SELECT a.b, t.*");
+});
