@@ -220,3 +220,10 @@ Deno.test("names beyond ASCII and quotes inside quotes", () => {
   assert.equal(normaliseSql('SELECT """q""" FROM `a``b`'), 'SELECT """q""" FROM "a`b"');
   assert.equal(normaliseSql("SELECT a.b, t.*"), "SELECT a.b, t.*");
 });
+
+Deno.test("a slash is division, and numbers keep all their digits", () => {
+  assert.equal(
+    normaliseSql("SELECT a/b, 1.25, 1e10, 2.5E-12"),
+    "SELECT a / b, 1.25, 1e10, 2.5e-12",
+  );
+});
