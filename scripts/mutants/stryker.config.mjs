@@ -37,6 +37,7 @@ export const TARGETS = {
     mutate: ["src/db/sql_normalise.ts"],
     tests: [
       "src/db/sql_normalise_test.ts",
+      "src/db/sql_normalise_mutants_test.ts",
       "tests/drift_test.ts",
       "tests/verify_test.ts",
       "tests/migrations_test.ts",
@@ -60,6 +61,8 @@ export const TARGETS = {
       "tests/backup_restore_test.ts",
       "tests/db_commands_test.ts",
       "tests/migrate_cli_test.ts",
+      "tests/free_space_test.ts",
+      "tests/restore_steps_test.ts",
     ],
   },
 };
