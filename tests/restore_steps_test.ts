@@ -59,7 +59,7 @@ Deno.test("restoreFrom names a database folder that does not exist and creates n
   cleanDatabase(backup, 3);
   const db = `${dir.path}/gone/p.db`;
   assert.throws(
-    () => restoreFrom(db, backup, LATEST),
+    () => restoreFrom(db, backup, embeddedMigrations()),
     (error: unknown) => {
       assert.ok(error instanceof PiwardriveError);
       assert.equal(

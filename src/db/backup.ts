@@ -123,6 +123,15 @@ export function databaseBytes(dbPath: string): number {
   return total;
 }
 
+/**
+ * Free space a backup of a database of `bytes` needs: the copy, 10 % for its growth while it
+ * leaves WAL mode (its journal), and 1 MiB, without which a small database's copy can pass the
+ * check and still fail with "disk I/O error" half-way.
+ */
+export function backupSpaceNeeded(bytes: number): number {
+  return Math.ceil(bytes * 1.1) + 1048576;
+}
+
 /** Refuses when the file system holding `dir` has less than `neededBytes` free. */
 export function ensureFreeSpace(
   dir: string,

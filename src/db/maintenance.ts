@@ -8,6 +8,7 @@ import { openDatabase, openReadOnly } from "./open.ts";
 import { copyIdentity, describeKind, realTarget, sameFile } from "./files.ts";
 import {
   backupDatabase,
+  backupSpaceNeeded,
   databaseBytes,
   ensureFreeSpace,
   ensureNewBackupPath,
@@ -135,7 +136,7 @@ export async function backupTo(dbPath: string, destination: string): Promise<num
   try {
     ensureFreeSpace(
       parentDir(destination),
-      Math.ceil(databaseBytes(dbPath) * 1.1),
+      backupSpaceNeeded(databaseBytes(dbPath)),
       "the backup",
       "free some space or back up to another disk",
     );
@@ -193,8 +194,8 @@ export function restoreFrom(
       if (exists(`${file}-wal`)) newCopy(`${file}-wal`, `${keptCopy}-wal`, original);
     }
     if (exists(staging) && Deno.lstatSync(staging).isFile) Deno.removeSync(staging); // a dead run's
-    copyNew(backupPath, staging);
-    created = true;
+    // Created (and so ours to remove) from the moment it exists, even if the copy fails half-way.
+    copyNew(backupPath, staging, () => created = true);
     if (original) copyIdentity(original, staging);
     else Deno.chmodSync(staging, 0o600);
     for (const suffix of ["-wal", "-shm"]) {
@@ -242,10 +243,14 @@ function newCopy(from: string, wanted: string, identity: Deno.FileInfo): string 
   }
 }
 
-/** Copies bytes into a file that must not exist yet (O_EXCL), so nothing is replaced. */
-function copyNew(from: string, to: string): void {
+/**
+ * Copies bytes into a file that must not exist yet (O_EXCL), so nothing is replaced; `onCreated`
+ * runs as soon as the file exists.
+ */
+function copyNew(from: string, to: string, onCreated?: () => void): void {
   using source = Deno.openSync(from, { read: true });
   using target = Deno.openSync(to, { createNew: true, write: true, mode: 0o600 });
+  onCreated?.();
   const buffer = new Uint8Array(1 << 20);
   for (;;) {
     const n = source.readSync(buffer);

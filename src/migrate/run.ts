@@ -9,6 +9,7 @@ import { readSchema } from "../db/schema.ts";
 import {
   backupDatabase,
   backupPathFor,
+  backupSpaceNeeded,
   databaseBytes,
   ensureFreeSpace,
   keptBackupPath,
@@ -338,7 +339,7 @@ async function backUp(
   version: number,
 ): Promise<string> {
   const bytes = databaseBytes(options.dbPath);
-  ensureFreeSpace(dirname(options.dbPath), Math.ceil(bytes * 1.1) + 1048576, "a backup");
+  ensureFreeSpace(dirname(options.dbPath), backupSpaceNeeded(bytes), "a backup");
   const path = backupPathFor(options.dbPath, version, (options.now ?? nowDate)());
   await backupDatabase(db, path);
   return path;
