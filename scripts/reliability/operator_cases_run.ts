@@ -68,8 +68,46 @@ function stillSymlink(_t: Trial, target: string): string | null {
   return Deno.lstatSync(target).isSymlink ? null : `${target} is no longer a symlink`;
 }
 
+const reportTo = (target: TargetKind, code: number, message: RegExp | null, extra: string[] = []) =>
+  ({
+    command: "report -o",
+    args: (t: Trial, path: string) => ["--db", t.db, "report", "-o", path, "--quiet", ...extra],
+    target,
+    expected: { code, message, mayChange: /^out\.csv$/ },
+  }) satisfies OperatorCase;
+
+const salvageTo = (target: TargetKind) =>
+  ({
+    command: "db salvage",
+    args: (t: Trial, path: string) => ["--db", t.db, "db", "salvage", path],
+    target,
+    expected: {
+      code: 1,
+      message: line(`Cannot salvage into ".*": the file already exists; give a new path`),
+    },
+  }) satisfies OperatorCase;
+
 /** The rows. */
 export const RUN_CASES: OperatorCase[] = [
+  reportTo(fresh, 0, null),
+  reportTo(TARGETS.live, 2, line(`Output ".*" is the database itself: give another file`), [
+    "--force",
+  ]),
+  reportTo(TARGETS.file, 1, exists()),
+  reportTo(TARGETS.backup, 1, exists()),
+  reportTo(TARGETS.folder, 1, line(`Output ".*" is a directory: give a file`)),
+  ...(["live", "file", "backup", "symlink", "folder"] as const).map((k) => salvageTo(TARGETS[k])),
+  {
+    command: "import",
+    args: (t) => ["--db", t.db, "import", t.db],
+    target: TARGETS.live,
+    expected: {
+      code: 2,
+      message: line(
+        `Cannot import ".*" into itself: it is the database given by --db; give another --db`,
+      ),
+    },
+  },
   exportTo(fresh, 0, exported),
   exportTo(
     TARGETS.live,

@@ -105,9 +105,8 @@ export function exportCommand(
       ensureSinceBeforeUntil(options, "export");
       const target = options.output === undefined || options.output === "-" ? null : options.output;
       const dbPath = resolveDbPath(globals());
-      if (target !== null) ensureNotTheDatabase(target, dbPath);
       // Decided before the database is opened: nothing is written to a target that is refused.
-      const plan = target === null ? null : planOutput(target, options.force ?? false);
+      const plan = target === null ? null : planOutput(target, options.force ?? false, dbPath);
       const db = openDatabase(dbPath, { readOnly: true });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -173,29 +172,6 @@ async function drain(
     return next.value;
   } finally {
     db.exec("COMMIT");
-  }
-}
-
-/**
- * Refuses a target that is the database or one of the files SQLite keeps beside it: replacing
- * the write-ahead log would lose what it holds as surely as replacing the database.
- */
-export function ensureNotTheDatabase(target: string, dbPath: string): void {
-  for (const suffix of ["", "-wal", "-shm", "-journal"]) {
-    if (!sameFile(target, dbPath + suffix)) continue;
-    throw new UsageError(
-      suffix === ""
-        ? `Output "${target}" is the database itself: give another file`
-        : `Output "${target}" is the database's "${suffix.slice(1)}" file: give another file`,
-    );
-  }
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    return Deno.realPathSync(a) === Deno.realPathSync(b);
-  } catch {
-    return false;
   }
 }
 

@@ -45,18 +45,20 @@ const MAX_LINKS = 40;
 const OWN_DESCRIPTOR = /^\/(?:dev\/fd|proc\/(?:self|thread-self|\d+)\/fd)\/(\d+)$/;
 
 /**
- * Decides how `path` is written, refusing what must not be touched. Reads only.
+ * Decides how `path` is written, refusing what must not be touched: the database `dbPath` and
+ * the files beside it always, whatever `force` says. Reads only.
  *
  * @example
  * ```ts
- * planOutput("drive.csv", false); // { kind: "new", path: "drive.csv", dest: "drive.csv" }
- * planOutput("/dev/null", false); // { kind: "through", … }
+ * planOutput("drive.csv", false, "p.db"); // { kind: "new", path: "drive.csv", dest: "drive.csv" }
+ * planOutput("/dev/null", false, "p.db"); // { kind: "through", … }
  * ```
  */
-export function planOutput(path: string, force: boolean): OutputPlan {
+export function planOutput(path: string, force: boolean, dbPath: string): OutputPlan {
   if (path.trim() === "" || path.includes("\0")) {
     throw new UsageError(`Invalid output path ${JSON.stringify(path)}: give a file path or "-"`);
   }
+  ensureNotTheDatabase(path, dbPath);
   let current = path;
   let linked = false;
   for (let hops = 0;; hops++) {
@@ -295,4 +297,27 @@ function cannotWrite(path: string, error: unknown): PiwardriveError {
  */
 export function osReason(error: unknown): string {
   return errorMessage(error).replace(/: [a-z_]+ '[^']*'(?: -> '[^']*')?$/, "");
+}
+
+/**
+ * Refuses a target that is the database or one of the files SQLite keeps beside it: replacing
+ * the write-ahead log would lose what it holds as surely as replacing the database.
+ */
+function ensureNotTheDatabase(target: string, dbPath: string): void {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+    if (!sameFile(target, dbPath + suffix)) continue;
+    throw new UsageError(
+      suffix === ""
+        ? `Output "${target}" is the database itself: give another file`
+        : `Output "${target}" is the database's "${suffix.slice(1)}" file: give another file`,
+    );
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return Deno.realPathSync(a) === Deno.realPathSync(b);
+  } catch {
+    return false;
+  }
 }

@@ -39,7 +39,7 @@ export function reportCommand(
       ensureSinceBeforeUntil(options, "show");
       const target = options.output === undefined || options.output === "-" ? null : options.output;
       const dbPath = resolveDbPath(globals());
-      const plan = target === null ? null : planOutput(target, options.force ?? false);
+      const plan = target === null ? null : planOutput(target, options.force ?? false, dbPath);
       const started = performance.now();
       const db = openDatabase(dbPath, { readOnly: true });
       try {

@@ -14,7 +14,7 @@ import { runUpload } from "../upload/run.ts";
 import { statusLines, uploadStatus } from "../upload/status.ts";
 import { holdUploadLock } from "../upload/lock.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
-import { ensureNotTheDatabase, wigleDevice } from "./export_command.ts";
+import { wigleDevice } from "./export_command.ts";
 import { asOption, jsonOption } from "./options.ts";
 import { type ByteWriter, type OutputPlan, planOutput, writeOutput } from "./output_file.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
@@ -81,12 +81,11 @@ export function uploadCommand(io: Io, globals: () => GlobalOptions) {
       const base = wigleBaseUrl();
       const dbPath = resolveDbPath(globals());
       const target = options.output === undefined || options.output === "-" ? null : options.output;
-      if (target !== null) ensureNotTheDatabase(target, dbPath);
       const plan: OutputPlan | null = options.output === "-"
         ? { kind: "stdio", path: "-", fd: 1 }
         : target === null
         ? null
-        : planOutput(target, options.force ?? false);
+        : planOutput(target, options.force ?? false, dbPath);
       const quiet = options.json ?? false;
       const { db, close } = await openCurrentDatabase(globals(), io, { quiet });
       try {
