@@ -7,7 +7,6 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../db/open.ts";
-import { UsageError } from "../errors.ts";
 import {
   type DeviceKind,
   ensureExportSchema,
