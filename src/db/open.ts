@@ -137,21 +137,43 @@ function tryRead(open: () => DatabaseSync, queryOnly: boolean): DatabaseSync | n
 }
 
 function openPrivateCopy(path: string): DatabaseSync {
-  const dir = Deno.makeTempDirSync({ prefix: "piwardrive-read-" });
+  return openCopy(path, "piwardrive-read-", (dir, error) =>
+    new PiwardriveError(
+      `Cannot read database "${path}": it cannot be read in place (a read-only folder or file) and copying it to "${dir}" failed: ${
+        errorMessage(error)
+      }`,
+    ));
+}
+
+/**
+ * A query-only connection to a private copy of `path` (with its -wal and -journal, which SQLite
+ * then applies or rolls back on the copy, never on the original) in a new temporary folder that
+ * goes when the connection closes. `fail` makes the error when copying or opening fails.
+ *
+ * @example
+ * ```ts
+ * const db = openCopy("/media/usb/kismet.db", "piwardrive-import-", (_dir, e) => e as Error);
+ * ```
+ */
+export function openCopy(
+  path: string,
+  prefix: string,
+  fail: (dir: string, error: unknown) => Error,
+): DatabaseSync {
+  const dir = Deno.makeTempDirSync({ prefix });
   const remove = () => Deno.removeSync(dir, { recursive: true });
   let db: DatabaseSync;
   try {
     Deno.copyFileSync(path, `${dir}/copy.db`);
-    if (existsNow(`${path}-wal`)) Deno.copyFileSync(`${path}-wal`, `${dir}/copy.db-wal`);
+    for (const suffix of ["-wal", "-journal"]) {
+      if (existsNow(path + suffix)) Deno.copyFileSync(path + suffix, `${dir}/copy.db${suffix}`);
+    }
     db = new DatabaseSync(`${dir}/copy.db`);
     db.exec("PRAGMA query_only = ON");
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
   } catch (error) {
     remove();
-    throw new PiwardriveError(
-      `Cannot read database "${path}": it cannot be read in place (a read-only folder or file) and copying it to "${dir}" failed: ${
-        errorMessage(error)
-      }`,
-    );
+    throw fail(dir, error);
   }
   const close = db.close.bind(db);
   db.close = () => {

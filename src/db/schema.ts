@@ -21,6 +21,19 @@ export interface ColumnShape {
   hidden: number;
 }
 
+/**
+ * The tables that hold what was collected, summaries before the observations that refer to them:
+ * the order import and sync read and write them in.
+ */
+export const OBSERVATION_TABLES = [
+  "wifi_networks",
+  "bluetooth_devices",
+  "wifi_sightings",
+  "bluetooth_sightings",
+  "gps_track",
+  "health_records",
+] as const;
+
 export interface TableShape {
   columns: ColumnShape[];
   autoincrement: boolean;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ExitCode, PiwardriveError } from "../errors.ts";
 import { embeddedMigrations, expectedSchemas, Migrator } from "../migrate/mod.ts";
 import { readLedger } from "../db/ledger.ts";
+import { OBSERVATION_TABLES } from "../db/schema.ts";
 import type { Migration } from "../migrate/parse.ts";
 import { loadOuiTable } from "../oui/mod.ts";
 import { type Batch, BATCH_ROWS, type SourceReader } from "./records.ts";
@@ -104,14 +105,7 @@ const READS = {
 type Row = Record<string, unknown>;
 
 function* batches(db: DatabaseSync): Generator<Batch> {
-  const total = [
-    "wifi_networks",
-    "bluetooth_devices",
-    "wifi_sightings",
-    "bluetooth_sightings",
-    "gps_track",
-    "health_records",
-  ]
+  const total = OBSERVATION_TABLES
     .reduce(
       (sum, t) => sum + Number((db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as Row).n),
       0,

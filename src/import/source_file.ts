@@ -12,8 +12,9 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { createHash } from "node:crypto";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { errorMessage, PiwardriveError } from "../errors.ts";
+import { openCopy } from "../db/open.ts";
 
 const SQLITE_HEADER = "SQLite format 3\0";
 const HOT_JOURNAL_MAGIC = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
@@ -70,24 +71,24 @@ export function openSourceFile(path: string): OpenedSource {
     : isHotJournal(`${path}-journal`)
     ? "a hot journal beside it must be rolled back"
     : null;
-  let dir: string | null = null;
   let db: DatabaseSync;
-  try {
-    if (copiedBecause) {
-      // SQLite applies the WAL or rolls the journal back on the copy, never on the original.
-      dir = Deno.makeTempDirSync({ prefix: "piwardrive-import-" });
-      const copy = join(dir, "source.db");
-      Deno.copyFileSync(path, copy);
-      if (wal > 0) Deno.copyFileSync(`${path}-wal`, `${copy}-wal`);
-      if (sizeOf(`${path}-journal`) > 0) Deno.copyFileSync(`${path}-journal`, `${copy}-journal`);
-      db = new DatabaseSync(copy);
-    } else {
-      db = new DatabaseSync(path, { readOnly: true });
+  if (copiedBecause) {
+    // SQLite applies the WAL or rolls the journal back on the copy, never on the original.
+    db = openCopy(
+      path,
+      "piwardrive-import-",
+      (_dir, error) => fail(`cannot be read as SQLite: ${errorMessage(error)}`),
+    );
+  } else {
+    let opened: DatabaseSync | null = null;
+    try {
+      opened = new DatabaseSync(path, { readOnly: true });
+      opened.prepare("SELECT count(*) FROM sqlite_master").get();
+    } catch (error) {
+      opened?.close();
+      throw fail(`cannot be read as SQLite: ${errorMessage(error)}`);
     }
-    db.prepare("SELECT count(*) FROM sqlite_master").get();
-  } catch (error) {
-    if (dir) Deno.removeSync(dir, { recursive: true });
-    throw fail(`cannot be read as SQLite: ${errorMessage(error)}`);
+    db = opened;
   }
   return {
     path,
@@ -97,9 +98,7 @@ export function openSourceFile(path: string): OpenedSource {
     db,
     copiedBecause,
     close() {
-      if (db.isOpen) db.close();
-      if (dir) Deno.removeSync(dir, { recursive: true });
-      dir = null;
+      if (db.isOpen) db.close(); // a copy's folder goes with it
     },
   };
 }

@@ -4,16 +4,10 @@
  * one array parameter per column, so a batch of thousands of rows is one statement and one round
  * trip, and `ON CONFLICT DO NOTHING` on (device_id, local_id) makes sending a row twice harmless.
  */
+import { OBSERVATION_TABLES } from "../db/schema.ts";
 
 /** The tables sync pushes, in the order it pushes them (summaries before the sightings). */
-export const SYNC_TABLES = [
-  "wifi_networks",
-  "bluetooth_devices",
-  "wifi_sightings",
-  "bluetooth_sightings",
-  "gps_track",
-  "health_records",
-] as const;
+export const SYNC_TABLES = OBSERVATION_TABLES;
 export type SyncTable = typeof SYNC_TABLES[number];
 
 /** A column of a batch: its name in the unnest, its PostgreSQL array type, how to convert it. */
