@@ -12,7 +12,7 @@ import { wigleAccount } from "../upload/credentials.ts";
 import { writeWigleCsv } from "../upload/file.ts";
 import { runUpload } from "../upload/run.ts";
 import { statusLines, uploadStatus } from "../upload/status.ts";
-import { holdUploadLock } from "../upload/lock.ts";
+import { acquireUploadLock } from "../db/lock.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { wigleDevice } from "./export_command.ts";
 import { asOption, jsonOption } from "./options.ts";
@@ -106,7 +106,7 @@ export function uploadCommand(io: Io, globals: () => GlobalOptions) {
         }
         const since = options.since ?? null;
         const client = new WigleClient(base, wigleAccount(db, options.tokenFile), timeoutMs);
-        const lock = await holdUploadLock(dbPath, (line) => quiet || io.err(line));
+        const lock = await acquireUploadLock(dbPath, (line) => quiet || io.err(line));
         try {
           if (unsentCount(db, since) === 0 && !hasPending(db)) {
             if (options.json) io.out(JSON.stringify({ sent: [], recovered: [], sightings: 0 }));

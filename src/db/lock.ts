@@ -137,6 +137,32 @@ async function acquireLock(
 }
 
 /**
+ * One upload at a time per database (a timer's run and a manual one): two runs resuming the same
+ * pending batch could both send it. Waits for the other to finish (`onWait` hears once after half
+ * a second); `<db>.upload.lock` takes the database's owner like every lock file here.
+ */
+export async function acquireUploadLock(
+  dbPath: string,
+  onWait: (line: string) => void,
+): Promise<HeldLock> {
+  const { file } = openLockFile(dbPath, `${dbPath}.upload.lock`);
+  const waiting = setTimeout(() => onWait("waiting for another piwardrive upload to finish…"), 500);
+  try {
+    await file.lock(true);
+  } finally {
+    clearTimeout(waiting);
+  }
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      file.close(); // closing the descriptor releases the flock
+    },
+  };
+}
+
+/**
  * Opens (creating if needed) the lock file `path` of `dbPath`, after refusing a path that is not
  * a database or cannot be written: nothing is made beside a folder, a FIFO, a text file or in a
  * read-only folder. A new lock file gets the database's owner and mode, so that a lock made by
