@@ -72,11 +72,53 @@ export class OfflineError extends PiwardriveError {
   }
 }
 
-/** An integrity, checksum or drift problem was found: exit 3. */
+/**
+ * The database is not what this binary can vouch for: exit 3. Its subclasses name which of the
+ * three it is; `collect --strict` throws this class itself with verify's findings.
+ */
 export class VerificationError extends PiwardriveError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, ExitCode.verificationFailed, options);
     this.name = "VerificationError";
+  }
+}
+
+/**
+ * The applied ledger disagrees with the embedded migrations: versions this binary does not carry
+ * although older than its latest (`missing`), or migrations changed since they were applied
+ * (`checksum`).
+ */
+export class LedgerMismatchError extends VerificationError {
+  readonly kind: "missing" | "checksum";
+  readonly versions: readonly number[];
+  constructor(kind: "missing" | "checksum", versions: readonly number[], message: string) {
+    super(message);
+    this.name = "LedgerMismatchError";
+    this.kind = kind;
+    this.versions = versions;
+  }
+}
+
+/** A database without this binary's ledger whose schema matches none of the versions it knows. */
+export class SchemaMismatchError extends VerificationError {
+  /** The known version with the fewest differences, and those differences. */
+  readonly closestVersion: number;
+  readonly differences: readonly string[];
+  constructor(closestVersion: number, differences: readonly string[], message: string) {
+    super(message);
+    this.name = "SchemaMismatchError";
+    this.closestVersion = closestVersion;
+    this.differences = differences;
+  }
+}
+
+/** A file that fails SQLite's own checks (or cannot be read as a database at all). */
+export class DamagedDatabaseError extends VerificationError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "DamagedDatabaseError";
+    this.path = path;
   }
 }
 

@@ -13,7 +13,7 @@ import { Migrator } from "../src/migrate/migrator.ts";
 import { verifyDatabase } from "../src/migrate/verify.ts";
 import { migrationStatus } from "../src/migrate/status.ts";
 import { ensureNotNewer, openCurrentDatabase } from "../src/cli/open_for_writing.ts";
-import { SchemaNewerError, VerificationError } from "../src/errors.ts";
+import { LedgerMismatchError, SchemaNewerError } from "../src/errors.ts";
 import { databaseAt } from "./helpers/db.ts";
 import { tempDir } from "./helpers/cli.ts";
 
@@ -27,7 +27,11 @@ interface Case {
   tamper?: string;
   findings: LedgerFinding[];
   /** What the migrator's plan to the latest version does: its versions, or the error it throws. */
-  plan: number[] | { error: "newer" | "verification"; message: RegExp };
+  plan: number[] | {
+    error: "newer" | "missing" | "checksum";
+    versions: number[];
+    message: RegExp;
+  };
   /** The verify checks about the ledger that fail. */
   failing: string[];
   verifyExit: number;
@@ -64,7 +68,11 @@ const CASES: Case[] = [
     version: latest,
     tamper: ledgerInsert(latest + 1),
     findings: [{ kind: "newer", version: latest + 1 }],
-    plan: { error: "newer", message: new RegExp(`version\\(s\\) ${latest + 1},`) },
+    plan: {
+      error: "newer",
+      versions: [latest + 1],
+      message: new RegExp(`version\\(s\\) ${latest + 1},`),
+    },
     failing: ["newer"],
     verifyExit: 4,
     status: { [latest]: "applied", [latest + 1]: "unknown" },
@@ -77,7 +85,7 @@ const CASES: Case[] = [
     version: latest,
     tamper: ledgerInsert(0),
     findings: [{ kind: "missing", version: 0 }],
-    plan: { error: "verification", message: /Applied version\(s\) 0 are missing/ },
+    plan: { error: "missing", versions: [0], message: /Applied version\(s\) 0 are missing/ },
     failing: ["missing"],
     verifyExit: 3,
     status: { 0: "unknown", 1: "applied" },
@@ -94,7 +102,7 @@ const CASES: Case[] = [
       applied: "edited",
       expected: migrations[1].checksum,
     }],
-    plan: { error: "verification", message: /0002 differ .*checksum mismatch/ },
+    plan: { error: "checksum", versions: [2], message: /0002 differ .*checksum mismatch/ },
     failing: ["checksums"],
     verifyExit: 3,
     status: { 1: "applied", 2: "modified" },
@@ -144,9 +152,17 @@ for (const c of CASES) {
     if (Array.isArray(c.plan)) {
       assert.deepEqual(migrator.plan().map((s) => s.migration.version), c.plan);
     } else {
-      const { error, message } = c.plan;
+      const { error, versions, message } = c.plan;
       assert.throws(() => migrator.plan(), (e: unknown) => {
-        assert.ok(e instanceof (error === "newer" ? SchemaNewerError : VerificationError));
+        if (error === "newer") {
+          assert.ok(e instanceof SchemaNewerError);
+          assert.deepEqual(e.unknownVersions, versions);
+        } else {
+          assert.ok(e instanceof LedgerMismatchError);
+          assert.equal(e.kind, error);
+          assert.deepEqual(e.versions, versions);
+          assert.equal(e.exitCode, 3);
+        }
         assert.match((e as Error).message, message);
         return true;
       });

@@ -1,6 +1,6 @@
 /** `piwardrive db …`: check, vacuum, analyze, stats, backup, restore, indexes. */
 import { Command } from "@commander-js/extra-typings";
-import { ExitCode, PiwardriveError, VerificationError } from "../errors.ts";
+import { DamagedDatabaseError, ExitCode, PiwardriveError } from "../errors.ts";
 import { acquireMigrationLock } from "../db/lock.ts";
 import { vacuumDatabase } from "../db/vacuum.ts";
 import {
@@ -172,7 +172,7 @@ function integrityOf(dbPath: string): ReturnType<typeof checkIntegrity> {
     return checkIntegrity(dbPath);
   } catch (error) {
     if (error instanceof PiwardriveError) {
-      throw new VerificationError(error.message, { cause: error });
+      throw new DamagedDatabaseError(dbPath, error.message, { cause: error });
     }
     throw error;
   }

@@ -3,7 +3,12 @@
  * index analysis, and backup/restore by hand.
  */
 import { basename, dirname, join } from "node:path";
-import { errorMessage, PiwardriveError, SchemaNewerError, VerificationError } from "../errors.ts";
+import {
+  DamagedDatabaseError,
+  errorMessage,
+  PiwardriveError,
+  SchemaNewerError,
+} from "../errors.ts";
 import { openDatabase, openReadOnly } from "./open.ts";
 import { copyIdentity, describeKind, realTarget, sameFile } from "./files.ts";
 import {
@@ -161,7 +166,10 @@ export function restoreFrom(
   ensureRestorable(dbPath, backupPath);
   const problem = quickCheckFile(backupPath);
   if (problem) {
-    throw new VerificationError(`Backup "${backupPath}" is not a sound database: ${problem}`);
+    throw new DamagedDatabaseError(
+      backupPath,
+      `Backup "${backupPath}" is not a sound database: ${problem}`,
+    );
   }
   const probe = openReadOnly(backupPath);
   let version: number;

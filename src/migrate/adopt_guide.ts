@@ -10,7 +10,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { diffSchema, readSchema, type SchemaSnapshot, type TableShape } from "../db/schema.ts";
-import { VerificationError } from "../errors.ts";
+import { SchemaMismatchError } from "../errors.ts";
 import { hasLedger } from "../db/ledger.ts";
 import { rebuildTable } from "../db/rebuild.ts";
 
@@ -79,7 +79,9 @@ export function guideAdoption(
     const diff = diffSchema({ ...live, tables, indexes }, withoutLedger(expected(version)));
     if (diff.length > 0) {
       if (!guideLedger) return null; // the usual path refuses it with the differences
-      throw new VerificationError(
+      throw new SchemaMismatchError(
+        version,
+        diff,
         `Database has the design guide's schema_version ledger, but its schema matches none of ` +
           `the guide's states (closest: version ${version}): ${diff.join("; ")}`,
       );

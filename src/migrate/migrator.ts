@@ -5,7 +5,7 @@
  * version it had before the run.
  */
 import { DatabaseSync } from "node:sqlite";
-import { errorMessage, PiwardriveError, VerificationError } from "../errors.ts";
+import { errorMessage, PiwardriveError, SchemaMismatchError } from "../errors.ts";
 import { diffSchema, readSchema, type SchemaSnapshot } from "../db/schema.ts";
 import type { Migration, MigrationStep } from "./parse.ts";
 import type { PrecomputedSchema } from "./manifest.ts";
@@ -133,7 +133,7 @@ export class Migrator {
   /**
    * Writes the ledger for a database built without one (by older code), when its schema equals
    * the expected schema of a known version. Returns that version, or 0 for an empty database.
-   * Throws VerificationError with the differences otherwise.
+   * Throws SchemaMismatchError with the differences otherwise.
    */
   adoptLegacySchema(expected: (version: number) => SchemaSnapshot, dryRun = false): number {
     const guide = guideAdoption(this.#db, expected);
@@ -350,7 +350,7 @@ export function expectedSchemas(
 /**
  * The version a database without any ledger is exactly (its schema equals that version's), or
  * null when it holds no table (version 0, nothing to adopt). Read-only: verify asks it without
- * building a Migrator. Throws VerificationError naming the closest version's differences.
+ * building a Migrator. Throws SchemaMismatchError naming the closest version's differences.
  */
 export function matchLegacySchema(
   db: DatabaseSync,
@@ -365,7 +365,9 @@ export function matchLegacySchema(
     if (diff.length === 0) return { version, reason: EXACT_MATCH };
     if (!closest || diff.length < closest.diff.length) closest = { version, diff };
   }
-  throw new VerificationError(
+  throw new SchemaMismatchError(
+    closest!.version,
+    closest!.diff,
     `Database has tables but no schema_version ledger, and its schema matches no known version ` +
       `(closest: version ${closest!.version}): ${closest!.diff.join("; ")}`,
   );

@@ -4,7 +4,7 @@
  * migrator plans from its database's ledger, a dry run and the no-work check from a ledger they
  * read or imagine, without building the write engine.
  */
-import { PiwardriveError, SchemaNewerError, VerificationError } from "../errors.ts";
+import { LedgerMismatchError, PiwardriveError, SchemaNewerError } from "../errors.ts";
 import {
   compareLedger,
   type LedgerComparison,
@@ -21,7 +21,7 @@ export interface PlannedStep {
 
 /**
  * The steps from `ledger`'s version to `target` (latest by default). Throws a usage error (2)
- * for a target this binary does not know, SchemaNewerError (4) or VerificationError (3).
+ * for a target this binary does not know, SchemaNewerError (4) or LedgerMismatchError (3).
  */
 export function planSteps(
   ledger: readonly LedgerEntry[],
@@ -67,7 +67,9 @@ function ensureNoNewerVersions(comparison: LedgerComparison): void {
 function ensureNoMissingMigrations(comparison: LedgerComparison): void {
   const missing = versionsWith(comparison, "missing");
   if (missing.length > 0) {
-    throw new VerificationError(
+    throw new LedgerMismatchError(
+      "missing",
+      missing,
       `Applied version(s) ${
         missing.join(", ")
       } are missing from this binary; run \`piwardrive migrate --verify\``,
@@ -78,7 +80,9 @@ function ensureNoMissingMigrations(comparison: LedgerComparison): void {
 function ensureChecksumsMatch(comparison: LedgerComparison): void {
   const modified = versionsWith(comparison, "checksum");
   if (modified.length > 0) {
-    throw new VerificationError(
+    throw new LedgerMismatchError(
+      "checksum",
+      modified,
       `Applied migration(s) ${
         modified.map(pad).join(", ")
       } differ from the ones in this binary (checksum mismatch); run \`piwardrive migrate --verify\` for details`,

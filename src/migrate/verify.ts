@@ -216,7 +216,7 @@ function ledgerlessFinding(
       ? "no schema_version ledger: the database is empty; run `piwardrive migrate`"
       : `no schema_version ledger, but the schema is exactly version ${adoption.version}: run \`piwardrive migrate\` to adopt it`;
   } catch (error) {
-    // No match (VerificationError), or the replay itself failed: either way the finding.
+    // No match (SchemaMismatchError), or the replay itself failed: either way the finding.
     return errorMessage(error);
   }
 }
