@@ -4,6 +4,7 @@ import { embeddedMigrations } from "../../src/migrate/mod.ts";
 import { Migrator } from "../../src/migrate/migrator.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { loadOuiTable } from "../../src/oui/mod.ts";
+import { mulberry32 } from "../../scripts/lib/random.ts";
 
 // Tests migrate in-process, and version 9 looks vendors up: load the table as the CLI does.
 await loadOuiTable();
@@ -62,8 +63,7 @@ const HOSTILE = [
  * NULLs, hostile text, big integers and every encryption kind.
  */
 export function fillBaselineRows(db: DatabaseSync, n: number, seed = 1): void {
-  let state = seed;
-  const rand = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rand = mulberry32(seed);
   const enc = ["WPA2-PSK", "WPA3-SAE/WPA2-PSK", "WPA-PSK", "WEP", "Open", null];
   const wifi = db.prepare(
     `INSERT INTO wifi_networks (bssid, ssid, frequency, signal_strength, encryption, channel, first_seen,
