@@ -6,7 +6,7 @@
  * tick whole or not at all.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { type Tick, trackRowValues } from "./tick.ts";
+import { healthRowValues, type Tick, trackRowValues } from "./tick.ts";
 import { ouiVendor } from "../oui/mod.ts";
 
 /** Rows written by one tick. */
@@ -100,9 +100,9 @@ export class TickWriter {
       INSERT INTO gps_track (system_time, gps_time, gps_time_plausible, mode, lat, lon, alt_m,
         accuracy_m, speed_mps, track_deg) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`);
     this.#health = db.prepare(`
-      INSERT INTO health_records (timestamp, gps_lat, gps_lon, gps_accuracy, cpu_temp,
-        cpu_percent, memory_percent, disk_percent, network_rx_bytes, network_tx_bytes,
-        wifi_networks_count, bluetooth_devices_count)
+      INSERT INTO health_records (timestamp, cpu_temp, cpu_percent, memory_percent, disk_percent,
+        network_rx_bytes, network_tx_bytes, gps_lat, gps_lon, gps_accuracy, wifi_networks_count,
+        bluetooth_devices_count)
       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`);
   }
 
@@ -168,19 +168,8 @@ export class TickWriter {
         counts.track++;
       }
       if (tick.health) {
-        const h = tick.health;
-        this.#health.run(
-          at,
-          ...where,
-          h.cpuTempC,
-          h.cpuPercent,
-          h.memoryPercent,
-          h.diskPercent,
-          h.networkRxBytes,
-          h.networkTxBytes,
-          tick.wifi.length,
-          tick.bluetooth.length,
-        );
+        const heard = { wifi: tick.wifi.length, bluetooth: tick.bluetooth.length };
+        this.#health.run(...healthRowValues(at, tick.health, where, heard));
         counts.health++;
       }
       this.#db.exec("COMMIT");

@@ -64,6 +64,37 @@ export function trackRowValues(t: TrackRow): (string | number | null)[] {
   ];
 }
 
+/** A health sample as a row holds it: an imported one may carry byte counters above 2^53. */
+export type HealthValues =
+  & Omit<HealthSample, "networkRxBytes" | "networkTxBytes">
+  & { networkRxBytes: number | bigint | null; networkTxBytes: number | bigint | null };
+
+/**
+ * The values of a `health_records` row after its id, in the column order `timestamp, cpu_temp,
+ * cpu_percent, memory_percent, disk_percent, network_rx_bytes, network_tx_bytes, gps_lat, gps_lon,
+ * gps_accuracy, wifi_networks_count, bluetooth_devices_count`: the one mapping from a sample to its
+ * row, for collect and import alike.
+ */
+export function healthRowValues(
+  timestamp: string,
+  h: HealthValues,
+  where: readonly (number | null)[],
+  heard: { wifi: number | null; bluetooth: number | null },
+): (string | number | bigint | null)[] {
+  return [
+    timestamp,
+    h.cpuTempC,
+    h.cpuPercent,
+    h.memoryPercent,
+    h.diskPercent,
+    h.networkRxBytes,
+    h.networkTxBytes,
+    ...where,
+    heard.wifi,
+    heard.bluetooth,
+  ];
+}
+
 export interface Tick {
   /** UTC ISO-8601 time of the tick, and the clock it came from. */
   seenAt: string;

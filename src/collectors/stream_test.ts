@@ -44,20 +44,26 @@ async function untilRun(dir: string, n: number): Promise<void> {
 
 const policy = { firstBackoffMs: 50, recoveredAfterMs: 400 };
 
+/** The warnings of a collector whose tool's runs 1-4 stay up `upMs` each and run 5 stays up. */
+async function warningsOfDyingTool(dir: string, upMs: number[]): Promise<string[]> {
+  const collector = new StreamCollector(
+    "bluetooth",
+    { command: dyingTool(dir, upMs), args: [] },
+    lines(),
+    policy,
+  );
+  collector.start();
+  await untilRun(dir, upMs.length + 1);
+  const { warnings } = collector.drain();
+  await collector.stop();
+  return warnings;
+}
+
 Deno.test("a tool that keeps dying is said to have stopped once, though each reason names another pid", async () => {
   const dir = Deno.makeTempDirSync();
   try {
-    const collector = new StreamCollector(
-      "bluetooth",
-      { command: dyingTool(dir, [0, 0, 0, 0]), args: [] },
-      lines(),
-      policy,
-    );
-    collector.start();
     // Runs 1-4 die at once; restarts after 50, 100, 200 ms; run 5 stays up.
-    await untilRun(dir, 5);
-    const { warnings } = collector.drain();
-    await collector.stop();
+    const warnings = await warningsOfDyingTool(dir, [0, 0, 0, 0]);
     assert.equal(warnings.length, 1, warnings.join("\n"));
     assert.match(
       warnings[0],
@@ -73,16 +79,7 @@ Deno.test("a tool that recovered (ran long enough) and stopped again is said to 
   try {
     // Run 1 dies at once, run 2 dies at once, run 3 runs 600 ms (recovered), run 4 dies at once,
     // run 5 stays up.
-    const collector = new StreamCollector(
-      "bluetooth",
-      { command: dyingTool(dir, [0, 0, 600, 0]), args: [] },
-      lines(),
-      policy,
-    );
-    collector.start();
-    await untilRun(dir, 5);
-    const { warnings } = collector.drain();
-    await collector.stop();
+    const warnings = await warningsOfDyingTool(dir, [0, 0, 600, 0]);
     assert.deepEqual(warnings.map((w) => w.replace(/dbus\[\d+\]/, "dbus[PID]")), [
       "bluetooth: " + `${dir}/tool` +
       ' stopped (exit 134: dbus[PID]: assertion "connection != NULL" failed); restarting in 0.05 s',

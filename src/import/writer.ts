@@ -7,7 +7,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { ouiVendor } from "../oui/mod.ts";
 import { storableText, SUMMARY } from "../collect/store.ts";
-import { trackRowValues } from "../collect/tick.ts";
+import { healthRowValues, trackRowValues } from "../collect/tick.ts";
 import { type Batch, count, type SourceKind } from "./records.ts";
 
 /** What an import did (or, dry, would do). */
@@ -252,18 +252,8 @@ export class ImportWriter {
       append("gps_track", t.key, () => trackRowValues(t));
     }
     for (const h of batch.health ?? []) {
-      append("health_records", h.key, () => [
-        h.timestamp,
-        h.cpuTempC,
-        h.cpuPercent,
-        h.memoryPercent,
-        h.diskPercent,
-        h.networkRxBytes,
-        h.networkTxBytes,
-        ...position(h),
-        h.wifiCount,
-        h.bluetoothCount,
-      ]);
+      const heard = { wifi: h.wifiCount, bluetooth: h.bluetoothCount };
+      append("health_records", h.key, () => healthRowValues(h.timestamp, h, position(h), heard));
     }
   }
 

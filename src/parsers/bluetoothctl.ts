@@ -67,7 +67,8 @@ const QUIET = new RegExp(
   })$`,
   "s",
 );
-function blankEvent(kind: BtEvent["kind"], address: string): BtEvent {
+/** An event about `address` that says nothing yet. */
+export function blankEvent(kind: BtEvent["kind"], address: string): BtEvent {
   return {
     kind,
     address,

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  blankEvent,
   type BtEvent,
   createBluetoothctlStreamParser,
   parseBluetoothctlDevices,
@@ -24,19 +25,7 @@ function parserFor(name: string): (text: string) => { records: unknown[]; warnin
 }
 
 function event(kind: BtEvent["kind"], address: string, fields: Partial<BtEvent> = {}): BtEvent {
-  return {
-    kind,
-    address,
-    name: null,
-    property: null,
-    value: null,
-    rssiDbm: null,
-    txPowerDbm: null,
-    manufacturerId: null,
-    manufacturerData: null,
-    uuid: null,
-    ...fields,
-  };
+  return { ...blankEvent(kind, address), ...fields };
 }
 
 /** Feeds the text in chunks cut at the given offsets. */
