@@ -24,7 +24,7 @@ import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.t
 import { ensureSinceBeforeUntil, excludeOption } from "./filter_options.ts";
 import { asOption, jsonOption } from "./options.ts";
 import { BufferedWriter, ReaderClosed } from "./buffered_writer.ts";
-import { type ByteWriter, planOutput, writeOutput } from "./output_file.ts";
+import { type ByteWriter, planOutputOption, writeOutput } from "./output_file.ts";
 
 export type { ByteWriter } from "./output_file.ts";
 
@@ -102,10 +102,10 @@ export function exportCommand(
     .option("--quiet", "no progress and no summary")
     .action(async (options) => {
       ensureSinceBeforeUntil(options, "export");
-      const target = options.output === undefined || options.output === "-" ? null : options.output;
       const dbPath = resolveDbPath(globals());
       // Decided before the database is opened: nothing is written to a target that is refused.
-      const plan = target === null ? null : planOutput(target, options.force ?? false, dbPath);
+      const plan = planOutputOption(options.output, options.force, dbPath);
+      const target = plan?.path ?? null;
       const db = openDatabase(dbPath, { readOnly: true });
       const stop = new AbortController();
       const onSignal = () => stop.abort();

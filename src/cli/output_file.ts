@@ -44,6 +44,15 @@ const MAX_LINKS = 40;
 /** A descriptor of this process, however it is named. */
 const OWN_DESCRIPTOR = /^\/(?:dev\/fd|proc\/(?:self|thread-self|\d+)\/fd)\/(\d+)$/;
 
+/** The plan for an `-o` option: null for stdout (`-` or no option), else `planOutput`'s. */
+export function planOutputOption(
+  output: string | undefined,
+  force: boolean | undefined,
+  dbPath: string,
+): OutputPlan | null {
+  return output === undefined || output === "-" ? null : planOutput(output, force ?? false, dbPath);
+}
+
 /**
  * Decides how `path` is written, refusing what must not be touched: the database `dbPath` and
  * the files beside it always, whatever `force` says. Reads only.

@@ -11,7 +11,7 @@ import { ensureReportSchema, reportPage, ReportReader } from "../report/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { ensureSinceBeforeUntil, excludeOption } from "./filter_options.ts";
 import { asOption } from "./options.ts";
-import { type ByteWriter, osReason, planOutput, writeOutput } from "./output_file.ts";
+import { type ByteWriter, osReason, planOutputOption, writeOutput } from "./output_file.ts";
 
 /** Characters gathered before one write: a write per point would cost more than the page. */
 const BLOCK_CHARS = 64 * 1024;
@@ -37,9 +37,9 @@ export function reportCommand(
     .option("--quiet", "no summary")
     .action(async (options) => {
       ensureSinceBeforeUntil(options, "show");
-      const target = options.output === undefined || options.output === "-" ? null : options.output;
       const dbPath = resolveDbPath(globals());
-      const plan = target === null ? null : planOutput(target, options.force ?? false, dbPath);
+      const plan = planOutputOption(options.output, options.force, dbPath);
+      const target = plan?.path ?? null;
       const started = performance.now();
       const db = openDatabase(dbPath, { readOnly: true });
       try {

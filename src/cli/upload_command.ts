@@ -16,7 +16,7 @@ import { acquireUploadLock } from "../db/lock.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { wigleDevice } from "./export_command.ts";
 import { asOption, jsonOption } from "./options.ts";
-import { type ByteWriter, type OutputPlan, planOutput, writeOutput } from "./output_file.ts";
+import { type ByteWriter, type OutputPlan, planOutputOption, writeOutput } from "./output_file.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 
 /** Sightings per file by default: about 10 MB of CSV, 2 MB gzipped. */
@@ -80,12 +80,10 @@ export function uploadCommand(io: Io, globals: () => GlobalOptions) {
       }
       const base = wigleBaseUrl();
       const dbPath = resolveDbPath(globals());
-      const target = options.output === undefined || options.output === "-" ? null : options.output;
+      // Unlike export's, the dry run's CSV goes nowhere without -o: "-" names stdout.
       const plan: OutputPlan | null = options.output === "-"
         ? { kind: "stdio", path: "-", fd: 1 }
-        : target === null
-        ? null
-        : planOutput(target, options.force ?? false, dbPath);
+        : planOutputOption(options.output, options.force, dbPath);
       const quiet = options.json ?? false;
       const { db, close } = await openCurrentDatabase(globals(), io, { quiet });
       try {

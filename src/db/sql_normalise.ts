@@ -192,13 +192,7 @@ export function describeSqlDifference(expected: string, found: string): string |
   const want = clauses(sqlTokens(expected));
   const have = clauses(sqlTokens(found));
   if (want.join("\u0000") === have.join("\u0000")) return null;
-  let start = 0;
-  while (start < want.length && start < have.length && want[start] === have[start]) start++;
-  let end = 0;
-  while (
-    end < want.length - start && end < have.length - start &&
-    want[want.length - 1 - end] === have[have.length - 1 - end]
-  ) end++;
+  const { head: start, tail: end } = sharedEnds(want, have);
   let [a, b] = [want, have].map((list) => list.slice(start, list.length - end).join(", "));
   // One long clause changed deep inside (a generated column's CASE): show where, with context.
   if (a && b && Math.max(a.length, b.length) > 120) [a, b] = aroundDifference(a, b);
@@ -209,8 +203,8 @@ export function describeSqlDifference(expected: string, found: string): string |
 
 const CONTEXT = 40;
 
-/** `a` and `b` cut to the part that differs, with up to CONTEXT characters of shared text. */
-function aroundDifference(a: string, b: string): [string, string] {
+/** How many leading and trailing items `a` and `b` share; the tail never reaches into the head. */
+function sharedEnds<T>(a: ArrayLike<T>, b: ArrayLike<T>): { head: number; tail: number } {
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
@@ -218,6 +212,12 @@ function aroundDifference(a: string, b: string): [string, string] {
     tail < a.length - head && tail < b.length - head &&
     a[a.length - 1 - tail] === b[b.length - 1 - tail]
   ) tail++;
+  return { head, tail };
+}
+
+/** `a` and `b` cut to the part that differs, with up to CONTEXT characters of shared text. */
+function aroundDifference(a: string, b: string): [string, string] {
+  const { head, tail } = sharedEnds(a, b);
   const from = head > CONTEXT ? a.lastIndexOf(" ", head - CONTEXT) + 1 : 0;
   const keep = Math.min(tail, CONTEXT);
   const cut = (text: string) => {
