@@ -91,8 +91,16 @@ export class VerificationError extends PiwardriveError {
 export class LedgerMismatchError extends VerificationError {
   readonly kind: "missing" | "checksum";
   readonly versions: readonly number[];
-  constructor(kind: "missing" | "checksum", versions: readonly number[], message: string) {
-    super(message);
+  constructor(kind: "missing" | "checksum", versions: readonly number[]) {
+    super(
+      kind === "missing"
+        ? `Applied version(s) ${
+          versions.join(", ")
+        } are missing from this binary; run \`piwardrive migrate --verify\``
+        : `Applied migration(s) ${
+          versions.map((v) => String(v).padStart(4, "0")).join(", ")
+        } differ from the ones in this binary (checksum mismatch); run \`piwardrive migrate --verify\` for details`,
+    );
     this.name = "LedgerMismatchError";
     this.kind = kind;
     this.versions = versions;

@@ -31,8 +31,8 @@ export function planSteps(
   ensureTargetExists(target, migrations.length);
   const comparison = compareLedger(ledger, migrations);
   ensureNoNewerVersions(comparison);
-  ensureNoMissingMigrations(comparison);
-  ensureChecksumsMatch(comparison);
+  ensureLedgerAgrees(comparison, "missing");
+  ensureLedgerAgrees(comparison, "checksum");
   const applied = new Set(ledger.map((r) => r.version));
   if (target >= comparison.current) {
     return migrations
@@ -64,30 +64,9 @@ function ensureNoNewerVersions(comparison: LedgerComparison): void {
   if (newer.length > 0) throw new SchemaNewerError(newer, comparison.latest);
 }
 
-function ensureNoMissingMigrations(comparison: LedgerComparison): void {
-  const missing = versionsWith(comparison, "missing");
-  if (missing.length > 0) {
-    throw new LedgerMismatchError(
-      "missing",
-      missing,
-      `Applied version(s) ${
-        missing.join(", ")
-      } are missing from this binary; run \`piwardrive migrate --verify\``,
-    );
-  }
-}
-
-function ensureChecksumsMatch(comparison: LedgerComparison): void {
-  const modified = versionsWith(comparison, "checksum");
-  if (modified.length > 0) {
-    throw new LedgerMismatchError(
-      "checksum",
-      modified,
-      `Applied migration(s) ${
-        modified.map(pad).join(", ")
-      } differ from the ones in this binary (checksum mismatch); run \`piwardrive migrate --verify\` for details`,
-    );
-  }
+function ensureLedgerAgrees(comparison: LedgerComparison, kind: "missing" | "checksum"): void {
+  const versions = versionsWith(comparison, kind);
+  if (versions.length > 0) throw new LedgerMismatchError(kind, versions);
 }
 
 /** `0004` for 4. */
