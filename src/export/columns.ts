@@ -28,6 +28,10 @@ export interface Owner {
   lastSeen: string | null;
 }
 
+/** A sighting's position columns, and a summary's (which has no altitude). */
+const SIGHTING_POSITION = ["s.gps_lat", "s.gps_lon", "s.gps_alt", "s.gps_accuracy"];
+const SUMMARY_POSITION = ["gps_lat", "gps_lon", "NULL", "gps_accuracy"];
+
 /**
  * How points are read. Each value node:sqlite hands over costs time (a string most, a NULL too),
  * so a page row holds only what varies by point, in this order: `ownerId, name, seenAt,
@@ -48,10 +52,7 @@ export const SQL = {
         "s.signal_dbm",
         "coalesce(s.channel, n.channel)",
         "coalesce(s.frequency, n.frequency)",
-        "s.gps_lat",
-        "s.gps_lon",
-        "s.gps_alt",
-        "s.gps_accuracy",
+        ...SIGHTING_POSITION,
       ],
       from: "wifi_sightings AS s JOIN wifi_networks AS n ON n.id = s.network_id",
       keys: ["s.seen_at", "s.id"],
@@ -64,10 +65,7 @@ export const SQL = {
         "signal_strength",
         "channel",
         "frequency",
-        "gps_lat",
-        "gps_lon",
-        "NULL",
-        "gps_accuracy",
+        ...SUMMARY_POSITION,
       ],
       from: "wifi_networks",
       keys: ["id"],
@@ -85,10 +83,7 @@ export const SQL = {
         "s.rssi_dbm",
         "NULL",
         "NULL",
-        "s.gps_lat",
-        "s.gps_lon",
-        "s.gps_alt",
-        "s.gps_accuracy",
+        ...SIGHTING_POSITION,
       ],
       from: "bluetooth_sightings AS s JOIN bluetooth_devices AS d ON d.id = s.device_id",
       keys: ["s.seen_at", "s.id"],
@@ -101,10 +96,7 @@ export const SQL = {
         "rssi",
         "NULL",
         "NULL",
-        "gps_lat",
-        "gps_lon",
-        "NULL",
-        "gps_accuracy",
+        ...SUMMARY_POSITION,
       ],
       from: "bluetooth_devices",
       keys: ["id"],

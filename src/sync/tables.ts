@@ -119,6 +119,14 @@ const after = (select: string) => `${select} WHERE id > ?1 ORDER BY id LIMIT ?2`
 const referredBy = (select: string, sightings: string, key: string) =>
   `${select} WHERE id IN (SELECT DISTINCT ${key} FROM ${sightings} WHERE id > ?1 AND id <= ?2)`;
 
+/** Where a sighting or track point was: the columns every appended table carries in this order. */
+const POSITION: Column[] = [
+  { name: "lat", type: "float8" },
+  { name: "lon", type: "float8" },
+  { name: "alt", type: "real" },
+  { name: "accuracy", type: "real" },
+];
+
 const WIFI_SIGHTING_COLUMNS: Column[] = [
   { name: "id", type: "bigint" },
   { name: "bssid", type: "text" },
@@ -128,10 +136,7 @@ const WIFI_SIGHTING_COLUMNS: Column[] = [
   { name: "frequency", type: "int" },
   { name: "channel", type: "int" },
   { name: "signal", type: "real" },
-  { name: "lat", type: "float8" },
-  { name: "lon", type: "float8" },
-  { name: "alt", type: "real" },
-  { name: "accuracy", type: "real" },
+  ...POSITION,
 ];
 
 const BT_SIGHTING_COLUMNS: Column[] = [
@@ -142,10 +147,7 @@ const BT_SIGHTING_COLUMNS: Column[] = [
   { name: "name", type: "text" },
   { name: "rssi", type: "int" },
   { name: "tx_power", type: "int" },
-  { name: "lat", type: "float8" },
-  { name: "lon", type: "float8" },
-  { name: "alt", type: "real" },
-  { name: "accuracy", type: "real" },
+  ...POSITION,
 ];
 
 const TRACK_COLUMNS: Column[] = [
@@ -154,10 +156,7 @@ const TRACK_COLUMNS: Column[] = [
   { name: "gps_time", type: "timestamptz", kind: "time" },
   { name: "plausible", type: "smallint" },
   { name: "mode", type: "smallint" },
-  { name: "lat", type: "float8" },
-  { name: "lon", type: "float8" },
-  { name: "alt", type: "real" },
-  { name: "accuracy", type: "real" },
+  ...POSITION,
   { name: "speed", type: "real" },
   { name: "track", type: "real" },
 ];
