@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { LineSplitter, type StreamParser, TOO_LONG } from "./lines.ts";
+import { lineStreamParser, type StreamParser, TOO_LONG } from "./lines.ts";
 import {
   cleanLine,
   cleanLines,
@@ -102,7 +102,6 @@ type Pending = { event: BtEvent | null; hex: string[] | null };
  */
 export function createBluetoothctlStreamParser(): StreamParser<BtEvent> {
   const warnings: string[] = [];
-  const lines = new LineSplitter();
   let lineNo = 0;
   let pending: Pending | null = null;
 
@@ -193,20 +192,7 @@ export function createBluetoothctlStreamParser(): StreamParser<BtEvent> {
     out.push(event);
   }
 
-  return {
-    warnings,
-    push(chunk: string): BtEvent[] {
-      const out: BtEvent[] = [];
-      lines.push(chunk, (line) => handleLine(line, out));
-      return out;
-    },
-    end(): BtEvent[] {
-      const out: BtEvent[] = [];
-      lines.end((line) => handleLine(line, out));
-      flush(out);
-      return out;
-    },
-  };
+  return lineStreamParser(warnings, handleLine, flush);
 }
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { LineSplitter, MAX_LINE_CHARS, type StreamParser, TOO_LONG } from "./lines.ts";
+import { lineStreamParser, MAX_LINE_CHARS, type StreamParser, TOO_LONG } from "./lines.ts";
 import type { ParseResult } from "./types.ts";
 
 /** A time-position-velocity report. Units: metres, metres per second, degrees. */
@@ -212,7 +212,6 @@ export function parseGpspipe(text: string): ParseResult<GpsdMessage> {
  */
 export function createGpspipeStreamParser(): StreamParser<GpsdMessage> {
   const warnings: string[] = [];
-  const lines = new LineSplitter();
   let lineNumber = 0;
 
   const finishLine = (line: string | null, out: GpsdMessage[]): void => {
@@ -222,19 +221,7 @@ export function createGpspipeStreamParser(): StreamParser<GpsdMessage> {
     if (message) out.push(message);
   };
 
-  return {
-    warnings,
-    push(chunk: string): GpsdMessage[] {
-      const out: GpsdMessage[] = [];
-      lines.push(chunk, (line) => finishLine(line, out));
-      return out;
-    },
-    end(): GpsdMessage[] {
-      const out: GpsdMessage[] = [];
-      lines.end((line) => finishLine(line, out));
-      return out;
-    },
-  };
+  return lineStreamParser(warnings, finishLine);
 }
 
 /**

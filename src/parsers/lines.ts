@@ -62,3 +62,29 @@ export class LineSplitter {
     onLine(line);
   }
 }
+
+/**
+ * A `StreamParser` that reads line by line: `onLine` turns each line (null for one over
+ * `MAX_LINE_CHARS`) into records, and `flush` gives up what is still held when the stream ends.
+ */
+export function lineStreamParser<T>(
+  warnings: string[],
+  onLine: (line: string | null, out: T[]) => void,
+  flush?: (out: T[]) => void,
+): StreamParser<T> {
+  const lines = new LineSplitter();
+  return {
+    warnings,
+    push(chunk: string): T[] {
+      const out: T[] = [];
+      lines.push(chunk, (line) => onLine(line, out));
+      return out;
+    },
+    end(): T[] {
+      const out: T[] = [];
+      lines.end((line) => onLine(line, out));
+      flush?.(out);
+      return out;
+    },
+  };
+}
