@@ -1,9 +1,7 @@
 /**
  * Section `collect-rss`: `collect --replay DIR --interval 5s` as a real process with the start
- * task's permissions, 300 networks per scan; its peak RSS and CPU time. Deno refuses to read
- * /proc without --allow-all, so a small /usr/bin/python3 wrapper starts the process, samples
- * VmRSS/VmHWM from /proc every 200 ms, and takes the exact peak RSS (ru_maxrss) and CPU time
- * (utime + stime) from getrusage(RUSAGE_CHILDREN) once it has reaped it.
+ * task's permissions, 300 networks per scan; its peak RSS and CPU time, measured by the
+ * /usr/bin/python3 wrapper of `usage.ts` (sampled VmRSS/VmHWM, exact ru_maxrss and CPU time).
  *
  * The same replay runs a second time with V8's `--jitless` added: what `MemoryDenyWriteExecute=yes`
  * in the service's unit would cost, since V8 cannot generate machine code without W+X memory.
@@ -19,71 +17,11 @@ import {
   type Context,
   EMPTY_SCRIPT,
   productArgv,
-  PYTHON,
   type Row,
   type Section,
   START_PERMISSIONS,
-  which,
 } from "./lib.ts";
-
-/** Runs argv (JSON in argv[1]) and prints its resource use as JSON. */
-export const RUSAGE_WRAPPER = `
-import json, resource, subprocess, sys, time
-
-def status(pid):
-    out = {}
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    out[key] = int(value.split()[0])
-    except OSError:
-        pass
-    return out
-
-argv = json.loads(sys.argv[1])
-started = time.monotonic()
-with open(sys.argv[2], "wb") as err:
-    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
-    rss = hwm = samples = 0
-    while child.poll() is None:
-        s = status(child.pid)
-        if s:
-            rss, hwm, samples = max(rss, s.get("VmRSS", 0)), max(hwm, s.get("VmHWM", 0)), samples + 1
-        try:
-            child.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            pass
-wall = time.monotonic() - started
-ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"code": child.returncode, "wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime,
-                  "maxrss_kb": ru.ru_maxrss, "sampled_rss_kb": rss, "sampled_hwm_kb": hwm,
-                  "samples": samples}))
-`;
-
-export interface Usage {
-  code: number;
-  wall_s: number;
-  cpu_s: number;
-  maxrss_kb: number;
-  sampled_rss_kb: number;
-  sampled_hwm_kb: number;
-  samples: number;
-}
-
-/** Runs `argv` under the wrapper; throws with its stderr when it fails. */
-export async function measureProcess(ctx: Context, argv: string[]): Promise<Usage> {
-  const errFile = ctx.path("child-stderr.txt");
-  const out = await ctx.run([PYTHON, "-c", RUSAGE_WRAPPER, JSON.stringify(argv), errFile]);
-  const usage = JSON.parse(out.stdout) as Usage;
-  if (usage.code !== 0) {
-    throw new Error(
-      `${argv.slice(-6).join(" ")} exited ${usage.code}: ${Deno.readTextFileSync(errFile)}`,
-    );
-  }
-  return usage;
-}
+import { fmtMb, mb, measureProcess, requireUsageWrapper } from "./usage.ts";
 
 /**
  * A replay folder of `ticks` ticks (`0001/iw.txt`, `0001/gpspipe.jsonl`, …): `perScan` networks
@@ -129,8 +67,6 @@ export function writeReplay(dir: string, ticks: number, perScan = PER_SCAN): voi
   }
 }
 
-const mb = (kb: number) => kb / 1024;
-
 /** One `collect --replay` of the folder into a copy of the empty database, `v8Extra` added to V8's flags. */
 async function measureCollect(
   ctx: Context,
@@ -156,15 +92,15 @@ async function measureCollect(
   const cpuPercent = usage.cpu_s / usage.wall_s * 100;
   ctx.log(
     `${name}: peak ${peakMb.toFixed(1)} MB (sampled VmRSS max ${
-      mb(usage.sampled_rss_kb).toFixed(1)
-    } MB, VmHWM ${mb(usage.sampled_hwm_kb).toFixed(1)} MB), CPU ${usage.cpu_s.toFixed(2)} s over ${
+      fmtMb(usage.sampled_rss_kb)
+    }, VmHWM ${fmtMb(usage.sampled_hwm_kb)}), CPU ${usage.cpu_s.toFixed(2)} s over ${
       usage.wall_s.toFixed(1)
     } s`,
   );
   const note = `${name}: peak = ru_maxrss of the reaped process (sampled every 200 ms: ` +
-    `VmRSS max ${mb(usage.sampled_rss_kb).toFixed(1)} MB, VmHWM ${
-      mb(usage.sampled_hwm_kb).toFixed(1)
-    } MB, ${usage.samples} samples); CPU = (utime+stime) / wall = ${usage.cpu_s.toFixed(2)} s / ${
+    `VmRSS max ${fmtMb(usage.sampled_rss_kb)}, VmHWM ${
+      fmtMb(usage.sampled_hwm_kb)
+    }, ${usage.samples} samples); CPU = (utime+stime) / wall = ${usage.cpu_s.toFixed(2)} s / ${
       usage.wall_s.toFixed(1)
     } s; ${stored} sightings stored`;
   return { peakMb, cpuPercent, note };
@@ -182,7 +118,7 @@ export const collectRssSection: Section = {
   name: "collect-rss",
   description: "collect --replay (300 networks per scan, 5 s interval): peak RSS and CPU share",
   async run(ctx: Context): Promise<Row[]> {
-    if (!which(PYTHON)) throw new Error(`${PYTHON} is needed to read the child's /proc`);
+    requireUsageWrapper();
     const ticks = ctx.size(24, 6);
     const dir = ctx.path("replay");
     writeReplay(dir, ticks);
@@ -201,7 +137,7 @@ export const collectRssSection: Section = {
       {
         benchmark: `${label}: peak RSS (peer: empty deno run)`,
         piwardrive: `${jit.peakMb.toFixed(1)} MB`,
-        peer: `${mb(empty.maxrss_kb).toFixed(1)} MB`,
+        peer: fmtMb(empty.maxrss_kb),
         ratio: null,
         judged: jit.peakMb,
         target: { kind: "max", value: 80, label: "≤ 80 MB" },

@@ -9,19 +9,18 @@
 import type { DatabaseSync } from "node:sqlite";
 import { embeddedMigrations } from "../../src/migrate/mod.ts";
 import { closeForCopy, openAtVersion, ssidSql, withoutIndexes } from "./fixtures.ts";
-import { measureProcess, type Usage } from "./collect_rss.ts";
 import {
   type Context,
   fmtInt,
   fmtMs,
   median,
   productArgv,
-  PYTHON,
   type Row,
   type Section,
   START_PERMISSIONS,
   which,
 } from "./lib.ts";
+import { flatRssRow, fmtMb, mb, measureProcess, requireUsageWrapper, type Usage } from "./usage.ts";
 import { shellQuote } from "./verify.ts";
 
 /** Networks the sightings are spread over. */
@@ -114,6 +113,14 @@ export function fillSightings(db: DatabaseSync, sightings: number, networks: num
   );
 }
 
+/**
+ * The two sizes of the sightings database a streaming command (export, upload) runs on: its
+ * figures are the big one's, and its peak RSS there must stay flat against the small one's.
+ */
+export function flatSizes(ctx: Context): { big: number; small: number } {
+  return { big: ctx.size(1_000_000, 100_000), small: ctx.size(100_000, 10_000) };
+}
+
 /** A latest-version database (real migrations) with `sightings` sightings, shared per run. */
 export function sightingsDb(ctx: Context, sightings: number): Promise<string> {
   return ctx.fixture(`export-sightings-${sightings}`, () => {
@@ -167,9 +174,8 @@ export const exportSection: Section = {
   name: "export",
   description: "export --format wigle of 1M sightings vs sqlite3 -csv; peak RSS at 100k and 1M",
   async run(ctx: Context): Promise<Row[]> {
-    if (!which(PYTHON)) throw new Error(`${PYTHON} is needed to read the child's /proc`);
-    const big = ctx.size(1_000_000, 100_000);
-    const small = ctx.size(100_000, 10_000);
+    requireUsageWrapper();
+    const { big, small } = flatSizes(ctx);
     const bigDb = await sightingsDb(ctx, big);
     const smallDb = await sightingsDb(ctx, small);
 
@@ -184,11 +190,10 @@ export const exportSection: Section = {
     };
     const rssSmall = await rss(smallDb, small);
     const rssBig = await rss(bigDb, big);
-    const mb = (kb: number) => kb / 1024;
     ctx.log(
-      `export: peak RSS ${mb(rssSmall.maxrss_kb).toFixed(1)} MB at ${fmtInt(small)}, ${
-        mb(rssBig.maxrss_kb).toFixed(1)
-      } MB at ${fmtInt(big)}`,
+      `export: peak RSS ${fmtMb(rssSmall.maxrss_kb)} at ${fmtInt(small)}, ${
+        fmtMb(rssBig.maxrss_kb)
+      } at ${fmtInt(big)}`,
     );
 
     const sqlite3 = which("sqlite3");
@@ -237,20 +242,18 @@ export const exportSection: Section = {
             (sizes.sqlite3 / 1048576).toFixed(0)
           } MB); the peer prints the export's SELECT raw (no WiGLE formatting)`,
       },
-      {
-        benchmark: `export wigle: peak RSS at ${fmtInt(big)} (peer: at ${fmtInt(small)})`,
-        piwardrive: `${mb(rssBig.maxrss_kb).toFixed(1)} MB`,
-        peer: `${mb(rssSmall.maxrss_kb).toFixed(1)} MB`,
-        ratio: rssBig.maxrss_kb / rssSmall.maxrss_kb,
-        target: { kind: "max", value: 1.2, label: "≤ 1.2× (flat)" },
-        note: `export RSS: ru_maxrss of the reaped process (sampled VmHWM ${
+      flatRssRow(
+        `export wigle: peak RSS at ${fmtInt(big)} (peer: at ${fmtInt(small)})`,
+        rssBig,
+        rssSmall,
+        `export RSS: ru_maxrss of the reaped process (sampled VmHWM ${
           mb(rssSmall.sampled_hwm_kb).toFixed(1)
-        } / ${mb(rssBig.sampled_hwm_kb).toFixed(1)} MB); wall ${rssSmall.wall_s.toFixed(2)} / ${
+        } / ${fmtMb(rssBig.sampled_hwm_kb)}); wall ${rssSmall.wall_s.toFixed(2)} / ${
           rssBig.wall_s.toFixed(2)
         } s, CPU ${rssSmall.cpu_s.toFixed(2)} / ${rssBig.cpu_s.toFixed(2)} s at ${
           fmtInt(small)
         } / ${fmtInt(big)} sightings`,
-      },
+      ),
     ];
   },
 };

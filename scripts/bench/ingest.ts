@@ -28,6 +28,7 @@ import {
   type Context,
   fmtInt,
   median,
+  onFreshCopies,
   PYTHON,
   removeDatabase,
   type Row,
@@ -241,33 +242,33 @@ export const ingestSection: Section = {
       aiosqlite: [] as number[],
     };
     for (let run = 0; run < runs; run++) {
-      const contenders: (() => Promise<void>)[] = [
-        () => {
-          const copy = ctx.path("ingest-pw.db");
-          Deno.copyFileSync(base, copy);
-          times.piwardrive.push(writeTicks(copy, ticks));
-          removeDatabase(copy);
-          return Promise.resolve();
+      await onFreshCopies(ctx, base, run, [
+        {
+          copy: "ingest-pw.db",
+          run: (copy) => {
+            times.piwardrive.push(writeTicks(copy, ticks));
+          },
         },
-        async () => {
-          if (!sqlite3) return;
-          const copy = ctx.path("ingest-sqlite3.db");
-          Deno.copyFileSync(base, copy);
-          times.sqlite3.push(await sqlite3Ingest(ctx, sqlite3, copy, sqlFile));
-          removeDatabase(copy);
-        },
-        async () => {
-          if (!aio) return;
-          const copy = ctx.path("ingest-aiosqlite.db");
-          Deno.copyFileSync(base, copy);
-          const payload = ctx.path("ingest-aiosqlite.json");
-          Deno.writeTextFileSync(payload, aiosqlitePayload(copy, captured));
-          times.aiosqlite.push(await aiosqliteIngest(ctx, payload));
-          Deno.removeSync(payload);
-          removeDatabase(copy);
-        },
-      ];
-      for (let k = 0; k < contenders.length; k++) await contenders[(run + k) % contenders.length]();
+        sqlite3
+          ? {
+            copy: "ingest-sqlite3.db",
+            run: async (copy) => {
+              times.sqlite3.push(await sqlite3Ingest(ctx, sqlite3, copy, sqlFile));
+            },
+          }
+          : null,
+        aio
+          ? {
+            copy: "ingest-aiosqlite.db",
+            run: async (copy) => {
+              const payload = ctx.path("ingest-aiosqlite.json");
+              Deno.writeTextFileSync(payload, aiosqlitePayload(copy, captured));
+              times.aiosqlite.push(await aiosqliteIngest(ctx, payload));
+              Deno.removeSync(payload);
+            },
+          }
+          : null,
+      ]);
       const rate = (list: number[]) =>
         list.length ? fmtInt(observations / list.at(-1)! * 1000) : "n/a";
       ctx.log(

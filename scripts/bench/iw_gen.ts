@@ -1,9 +1,9 @@
 /**
- * Synthetic `iw dev wlan0 scan` output for the benchmark: access points along a drive, printed in
- * the exact layout of iw 6.9 (see `tests/fixtures/iw/iw-6.9-mixed-2g5g-scan.txt`): tab-indented
- * fields, `freq: 2412.0`, both `last seen:` lines, RSN/WPA blocks, HT/VHT/WPS/WMM blocks that the
- * parser must skip, SSIDs with iw's `\xNN` escapes. Everything comes from a seeded PRNG, so a run
- * is reproducible.
+ * Synthetic `iw dev wlan0 scan` output for the benchmark: access points along a drive, as full
+ * iw 6.9 records (see `tests/fixtures/iw/iw-6.9-mixed-2g5g-scan.txt`): both `last seen:` lines,
+ * TSF, rates, Country, RSN/WPA blocks, HT/VHT/WPS/WMM blocks that the parser must skip, SSIDs with
+ * iw's `\xNN` escapes. This file decides what each record holds; `scripts/lib/iw_text.ts` lays it
+ * out. Everything comes from a seeded PRNG, so a run is reproducible.
  *
  * A drive is a line of `poolSize` access points; tick `t` hears the window of `perScan` of them
  * starting at `t * advance`, strongest in the middle of the window, so each BSSID recurs in
@@ -13,7 +13,7 @@
  */
 
 import { Rng } from "../lib/random.ts";
-import { escapeSsid, securityBlock } from "../lib/iw_text.ts";
+import { bssRecordText, escapeSsid, securityBlock } from "../lib/iw_text.ts";
 
 export { escapeSsid };
 
@@ -155,11 +155,15 @@ export function poolSizeFor(ticks: number, perScan: number, advance: number): nu
   return perScan + advance * Math.max(0, ticks - 1);
 }
 
-/** iw's escaping of SSID bytes (`print_ssid_escaped`): printable ASCII as is, else `\xNN`. */
+/** Two lowercase hex digits, as in a BSSID. */
 function hex(n: number): string {
   return n.toString(16).padStart(2, "0");
 }
 
+/**
+ * One full iw 6.9 record of `ap`. Its draws from `rng` come in a fixed order (last seen, TSF,
+ * probe response, BSS Load): reordering them would change every capture.
+ */
 function bssRecord(
   ap: AccessPoint,
   signal: number,
@@ -169,85 +173,98 @@ function bssRecord(
 ): string {
   const five = ap.freqMhz > 5000;
   const seenMs = 100 + rng.int(3000);
-  const boot = (bootS - seenMs / 1000).toFixed(3);
-  const tsf = 100_000_000 + rng.int(2_000_000_000);
-  const privacy = ap.security !== "open";
-  const capa = ap.security === "wep"
-    ? "ESS Privacy ShortPreamble (0x0031)"
-    : privacy
-    ? five
-      ? "ESS Privacy SpectrumMgmt ShortSlotTime RadioMeasure (0x1511)"
-      : "ESS Privacy ShortSlotTime RadioMeasure (0x1411)"
-    : "ESS ShortSlotTime (0x0401)";
-  const L: string[] = [
-    `BSS ${ap.bssid}(on wlan0)${associated ? " -- associated" : ""}`,
-    `\tlast seen: ${boot}s [boottime]`,
-    `\tTSF: ${tsf} usec (0d, 00:${String(rng.int(60)).padStart(2, "0")}:${
-      String(rng.int(60)).padStart(2, "0")
-    })`,
-    `\tfreq: ${ap.freqMhz}.0`,
-    `\tbeacon interval: 100 TUs`,
-    `\tcapability: ${capa}`,
-    `\tsignal: ${signal.toFixed(2)} dBm`,
-    `\tlast seen: ${seenMs} ms ago`,
-  ];
-  if (rng.next() < 0.5) L.push("\tInformation elements from Probe Response frame:");
-  L.push(`\tSSID: ${ap.ssid === null ? "" : escapeSsid(ap.ssid)}`);
-  if (five) {
-    L.push("\tSupported rates: 6.0* 9.0 12.0* 18.0 24.0* 36.0 48.0 54.0 ", COUNTRY_5);
-  } else {
-    L.push(
-      "\tSupported rates: 1.0* 2.0* 5.5* 11.0* 6.0 9.0 12.0 18.0 ",
-      `\tDS Parameter set: channel ${ap.channel}`,
-      COUNTRY_24,
-      "\tERP: Barker_Preamble_Mode",
-      "\tExtended supported rates: 24.0 36.0 48.0 54.0 ",
-    );
-  }
-  const rsn = RSN[ap.security];
-  if (rsn) L.push(rsn);
-  if (rng.next() < 0.6) {
-    L.push(
-      `\tBSS Load:\n\t\t * station count: ${rng.int(20)}\n\t\t * channel utilisation: ${
-        rng.int(256)
-      }/255\n\t\t * available admission capacity: 0 [*32us]`,
-    );
-  }
-  if (ap.security !== "wep") {
-    L.push(five ? HT_CAPA_5 : HT_CAPA_24, htOperation(ap.channel, five), EXT_CAPA);
-    if (five) L.push(VHT_CAPA, vhtOperation(ap.channel));
-  }
-  if (ap.security === "mixed") L.push(WPA_TKIP);
-  if (ap.wps) L.push(WPS);
-  if (ap.security !== "wep") L.push(WMM);
-  return L.join("\n") + "\n";
+  const tsf = {
+    usec: 100_000_000 + rng.int(2_000_000_000),
+    days: 0,
+    hours: 0,
+    minutes: rng.int(60),
+    seconds: rng.int(60),
+  };
+  const probeResponse = rng.next() < 0.5;
+  const bssLoad = rng.next() < 0.6 ? bssLoadBlock(rng) : undefined;
+  // A WEP access point is a pre-802.11n one: no HT/VHT elements, no WMM.
+  const ht = ap.security !== "wep";
+  const band = five
+    ? { supportedRates: RATES_5, country: COUNTRY_5, powerConstraint: POWER_CONSTRAINT }
+    : {
+      supportedRates: RATES_24,
+      dsParameterSet: [`\tDS Parameter set: channel ${ap.channel}`],
+      country: COUNTRY_24,
+      erp: ERP,
+      extendedSupportedRates: EXTENDED_RATES_24,
+    };
+  return bssRecordText({
+    bssid: ap.bssid,
+    associated,
+    lastSeenBoottimeS: bootS - seenMs / 1000,
+    tsf,
+    freqMhz: ap.freqMhz,
+    beaconIntervalTu: 100,
+    capability: capabilityFor(ap.security, five),
+    signalDbm: signal,
+    lastSeenMs: seenMs,
+    probeResponse,
+    ssid: ap.ssid === null ? "" : escapeSsid(ap.ssid),
+    elements: {
+      ...band,
+      rsn: RSN[ap.security],
+      bssLoad,
+      htCapabilities: ht ? (five ? HT_CAPA_5 : HT_CAPA_24) : undefined,
+      htOperation: ht ? htOperation(ap.channel, five) : undefined,
+      extendedCapabilities: ht ? EXT_CAPA : undefined,
+      vhtCapabilities: ht && five ? VHT_CAPA : undefined,
+      vhtOperation: ht && five ? vhtOperation(ap.channel) : undefined,
+      wpa: ap.security === "mixed" ? WPA_TKIP : undefined,
+      wps: ap.wps ? WPS : undefined,
+      wmm: ht ? WMM : undefined,
+    },
+  });
 }
 
-const COUNTRY_24 = "\tCountry: DE\tEnvironment: Indoor/Outdoor\n\t\tChannels [1 - 13] @ 20 dBm";
+function capabilityFor(security: Security, five: boolean): string {
+  if (security === "wep") return "ESS Privacy ShortPreamble (0x0031)";
+  if (security === "open") return "ESS ShortSlotTime (0x0401)";
+  return five
+    ? "ESS Privacy SpectrumMgmt ShortSlotTime RadioMeasure (0x1511)"
+    : "ESS Privacy ShortSlotTime RadioMeasure (0x1411)";
+}
+
+function bssLoadBlock(rng: Rng): string[] {
+  return [
+    "\tBSS Load:",
+    `\t\t * station count: ${rng.int(20)}`,
+    `\t\t * channel utilisation: ${rng.int(256)}/255`,
+    "\t\t * available admission capacity: 0 [*32us]",
+  ];
+}
+
+const RATES_24 = ["\tSupported rates: 1.0* 2.0* 5.5* 11.0* 6.0 9.0 12.0 18.0 "];
+const RATES_5 = ["\tSupported rates: 6.0* 9.0 12.0* 18.0 24.0* 36.0 48.0 54.0 "];
+const EXTENDED_RATES_24 = ["\tExtended supported rates: 24.0 36.0 48.0 54.0 "];
+const ERP = ["\tERP: Barker_Preamble_Mode"];
+const COUNTRY_24 = ["\tCountry: DE\tEnvironment: Indoor/Outdoor", "\t\tChannels [1 - 13] @ 20 dBm"];
 const COUNTRY_5 = [
   "\tCountry: DE\tEnvironment: Indoor/Outdoor",
   "\t\tChannels [36 - 48] @ 23 dBm",
   "\t\tChannels [52 - 64] @ 20 dBm",
   "\t\tChannels [100 - 140] @ 27 dBm",
-  "\tPower constraint: 0 dB",
-].join("\n");
+];
+const POWER_CONSTRAINT = ["\tPower constraint: 0 dB"];
 
-function rsnBlock(akm: string, capa: string, pairwise = "CCMP", group = "CCMP"): string {
-  return securityBlock("RSN", group, pairwise, akm, capa).join("\n");
+function rsnBlock(akm: string, capa: string, pairwise = "CCMP", group = "CCMP"): string[] {
+  return securityBlock("RSN", group, pairwise, akm, capa);
 }
 
-const RSN: Record<Security, string | null> = {
+const RSN: Partial<Record<Security, string[]>> = {
   wpa2psk: rsnBlock("PSK", "16-PTKSA-RC 1-GTKSA-RC (0x000c)"),
   transition: rsnBlock("PSK SAE", "16-PTKSA-RC 1-GTKSA-RC MFP-capable (0x008c)"),
   sae: rsnBlock("SAE", "16-PTKSA-RC 1-GTKSA-RC MFP-required MFP-capable (0x00cc)"),
   owe: rsnBlock("OWE", "16-PTKSA-RC 1-GTKSA-RC MFP-required MFP-capable (0x00cc)"),
-  open: null,
-  wep: null,
   eap: rsnBlock("IEEE 802.1X FT/IEEE 802.1X", "4-PTKSA-RC 4-GTKSA-RC MFP-capable (0x00a8)"),
   mixed: rsnBlock("PSK", "1-PTKSA-RC 1-GTKSA-RC (0x0000)", "TKIP CCMP", "TKIP"),
 };
 
-const WPA_TKIP = securityBlock("WPA", "TKIP", "TKIP CCMP", "PSK").join("\n");
+const WPA_TKIP = securityBlock("WPA", "TKIP", "TKIP CCMP", "PSK");
 
 const HT_CAPA_24 = [
   "\tHT capabilities:",
@@ -263,7 +280,7 @@ const HT_CAPA_24 = [
   "\t\tMaximum RX AMPDU length 65535 bytes (exponent: 0x003)",
   "\t\tMinimum RX AMPDU time spacing: 4 usec (0x05)",
   "\t\tHT TX/RX MCS rate indexes supported: 0-15",
-].join("\n");
+];
 
 const HT_CAPA_5 = [
   "\tHT capabilities:",
@@ -280,9 +297,9 @@ const HT_CAPA_5 = [
   "\t\tMaximum RX AMPDU length 65535 bytes (exponent: 0x003)",
   "\t\tMinimum RX AMPDU time spacing: 4 usec (0x05)",
   "\t\tHT TX/RX MCS rate indexes supported: 0-31",
-].join("\n");
+];
 
-function htOperation(channel: number, five: boolean): string {
+function htOperation(channel: number, five: boolean): string[] {
   return [
     "\tHT operation:",
     `\t\t * primary channel: ${channel}`,
@@ -298,7 +315,7 @@ function htOperation(channel: number, five: boolean): string {
     "\t\t * L-SIG TXOP Prot: 0",
     "\t\t * PCO active: 0",
     "\t\t * PCO phase: 0",
-  ].join("\n");
+  ];
 }
 
 const EXT_CAPA = [
@@ -306,7 +323,7 @@ const EXT_CAPA = [
   "\t\t * Extended Channel Switching",
   "\t\t * BSS Transition",
   "\t\t * Operating Mode Notification",
-].join("\n");
+];
 
 const MCS_SET = [
   "\t\t\t1 streams: MCS 0-9",
@@ -317,7 +334,7 @@ const MCS_SET = [
   "\t\t\t6 streams: not supported",
   "\t\t\t7 streams: not supported",
   "\t\t\t8 streams: not supported",
-].join("\n");
+];
 
 const VHT_CAPA = [
   "\tVHT capabilities:",
@@ -331,15 +348,15 @@ const VHT_CAPA = [
   "\t\t\tSU Beamformee",
   "\t\t\tMU Beamformer",
   "\t\tVHT RX MCS set:",
-  MCS_SET,
+  ...MCS_SET,
   "\t\tVHT RX highest supported: 0 Mbps",
   "\t\tVHT TX MCS set:",
-  MCS_SET,
+  ...MCS_SET,
   "\t\tVHT TX highest supported: 0 Mbps",
   "\t\tVHT extended NSS: supported",
-].join("\n");
+];
 
-function vhtOperation(channel: number): string {
+function vhtOperation(channel: number): string[] {
   const centre = channel >= 149 ? 155 : 42 + 16 * Math.floor((channel - 36) / 16);
   return [
     "\tVHT operation:",
@@ -347,7 +364,7 @@ function vhtOperation(channel: number): string {
     `\t\t * center freq segment 1: ${centre}`,
     "\t\t * center freq segment 2: 0",
     "\t\t * VHT basic MCS set: 0xfffc",
-  ].join("\n");
+  ];
 }
 
 const WPS = [
@@ -363,7 +380,7 @@ const WPS = [
   "\t\t * Device name: FRITZ!Box 7590",
   "\t\t * Config methods: Display, PBC, Keypad",
   "\t\t * Version2: 2.0",
-].join("\n");
+];
 
 const WMM = [
   "\tWMM:\t * Parameter version 1",
@@ -372,4 +389,4 @@ const WMM = [
   "\t\t * BK: CW 15-1023, AIFSN 7",
   "\t\t * VI: CW 7-15, AIFSN 2, TXOP 3008 usec",
   "\t\t * VO: CW 3-7, AIFSN 2, TXOP 1504 usec",
-].join("\n");
+];

@@ -8,7 +8,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { measureProcess } from "./collect_rss.ts";
+import { fmtMb, measureProcess } from "./usage.ts";
 import { type Context, productArgv, type Row, type Section } from "./lib.ts";
 
 const APS = 2000;
@@ -89,7 +89,7 @@ export const kismetImportSection: Section = {
       },
       {
         benchmark: `${label}: peak RSS`,
-        piwardrive: `${(usage.maxrss_kb / 1024).toFixed(1)} MB`,
+        piwardrive: fmtMb(usage.maxrss_kb),
         peer: "—",
         ratio: null,
         target: null,

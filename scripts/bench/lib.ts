@@ -196,6 +196,33 @@ export function removeDatabase(path: string): void {
   }
 }
 
+/** One contender of a timed comparison: `run` works on a fresh copy of the input, named `copy`. */
+export interface Contender {
+  copy: string;
+  run(copy: string): Promise<void> | void;
+}
+
+/**
+ * One run of a comparison: each contender on its own fresh copy of `base` (removed after), in an
+ * order that rotates with `run` so no contender always finds a warm cache. A null contender (a
+ * peer that is not installed) keeps its place in the rotation and is skipped.
+ */
+export async function onFreshCopies(
+  ctx: Context,
+  base: string,
+  run: number,
+  contenders: (Contender | null)[],
+): Promise<void> {
+  for (let k = 0; k < contenders.length; k++) {
+    const contender = contenders[(run + k) % contenders.length];
+    if (contender === null) continue;
+    const copy = ctx.path(contender.copy);
+    Deno.copyFileSync(base, copy);
+    await contender.run(copy);
+    removeDatabase(copy);
+  }
+}
+
 export function fmtMs(ms: number): string {
   if (!Number.isFinite(ms)) return "—";
   if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;

@@ -14,8 +14,8 @@ import {
   fmtInt,
   fmtMs,
   median,
+  onFreshCopies,
   productArgv,
-  removeDatabase,
   type Row,
   type Section,
   which,
@@ -125,36 +125,34 @@ export const rebuildSection: Section = {
     const peerExec: number[] = [];
     const peerWall: number[] = [];
     for (let run = 0; run < runs; run++) {
-      // Fresh copies each run; the order rotates so no contender always finds a warm cache.
-      const contenders: (() => Promise<void>)[] = [
-        () => {
-          const copy = ctx.path("rebuild-engine.db");
-          Deno.copyFileSync(base, copy);
-          engine.push(engineRebuild(copy));
-          removeDatabase(copy);
-          return Promise.resolve();
+      await onFreshCopies(ctx, base, run, [
+        {
+          copy: "rebuild-engine.db",
+          run: (copy) => {
+            engine.push(engineRebuild(copy));
+          },
         },
-        async () => {
-          if (!sqlite3) return;
-          const copy = ctx.path("rebuild-sqlite3.db");
-          Deno.copyFileSync(base, copy);
-          const out = await ctx.run([sqlite3, "-batch", "-bail", copy], { stdin: sql });
-          peerExec.push(markerMs(out.stdout));
-          peerWall.push(out.ms);
-          removeDatabase(copy);
+        sqlite3
+          ? {
+            copy: "rebuild-sqlite3.db",
+            run: async (copy) => {
+              const out = await ctx.run([sqlite3, "-batch", "-bail", copy], { stdin: sql });
+              peerExec.push(markerMs(out.stdout));
+              peerWall.push(out.ms);
+            },
+          }
+          : null,
+        {
+          copy: "rebuild-cli.db",
+          run: async (copy) => {
+            const out = await ctx.run(
+              productArgv(["--db", copy, "migrate", "--to", "4", "--no-backup"]),
+            );
+            if (!/to 4/.test(out.stdout)) throw new Error(`migrate --to 4 said: ${out.stdout}`);
+            cli.push(out.ms);
+          },
         },
-        async () => {
-          const copy = ctx.path("rebuild-cli.db");
-          Deno.copyFileSync(base, copy);
-          const out = await ctx.run(
-            productArgv(["--db", copy, "migrate", "--to", "4", "--no-backup"]),
-          );
-          if (!/to 4/.test(out.stdout)) throw new Error(`migrate --to 4 said: ${out.stdout}`);
-          cli.push(out.ms);
-          removeDatabase(copy);
-        },
-      ];
-      for (let k = 0; k < contenders.length; k++) await contenders[(run + k) % contenders.length]();
+      ]);
       ctx.log(
         `rebuild run ${run + 1}/${runs}: engine ${fmtMs(engine.at(-1)!)}, sqlite3 ${
           sqlite3 ? fmtMs(peerExec.at(-1)!) : "n/a"

@@ -14,14 +14,21 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { emptyLatest } from "./fixtures.ts";
-import { measureProcess, writeReplay } from "./collect_rss.ts";
+import { replayCollectArgv, writeReplay } from "./collect_rss.ts";
 import { PER_SCAN } from "./ingest.ts";
 import { type Context, productArgv, PYTHON, type Row, type Section, which } from "./lib.ts";
-import { replayCollectArgv, RUSAGE_WRAPPER, type Usage } from "./collect_rss.ts";
+import {
+  flatRssRow,
+  fmtMb,
+  mb,
+  measureProcess,
+  requireUsageWrapper,
+  RUSAGE_WRAPPER,
+  type Usage,
+} from "./usage.ts";
 import { mulberry32 } from "../lib/random.ts";
 
 const NETWORKS = 100_000;
-const mb = (kb: number) => kb / 1024;
 
 /** A drive of `networks` networks along a road, with devices, a track and health rows. */
 export function buildDrive(path: string, networks: number): void {
@@ -100,7 +107,7 @@ export const reportSection: Section = {
   name: "report",
   description: "report -o FILE of a 100,000-network drive: wall time, peak RSS, file size",
   async run(ctx: Context): Promise<Row[]> {
-    if (!which(PYTHON)) throw new Error(`${PYTHON} is needed to read the child's /proc`);
+    requireUsageWrapper();
     const networks = ctx.size(NETWORKS, 10_000);
     const measure = async (n: number) => {
       const db = ctx.path(`report-${n}.db`);
@@ -116,13 +123,12 @@ export const reportSection: Section = {
       ctx.log(
         `report: ${n} networks, ${(bytes / 1e6).toFixed(1)} MB in ${
           usage.wall_s.toFixed(2)
-        } s, peak ${mb(usage.maxrss_kb).toFixed(1)} MB`,
+        } s, peak ${fmtMb(usage.maxrss_kb)}`,
       );
       return { usage, bytes };
     };
     const small = await measure(networks / 10);
     const { usage, bytes } = await measure(networks);
-    const flat = usage.maxrss_kb / small.usage.maxrss_kb;
     const label = `report of ${networks.toLocaleString("en")} networks`;
     return [
       {
@@ -136,14 +142,7 @@ export const reportSection: Section = {
           usage.cpu_s.toFixed(2)
         } s`,
       },
-      {
-        benchmark: `${label}: peak RSS (peer: a tenth of the networks)`,
-        piwardrive: `${mb(usage.maxrss_kb).toFixed(1)} MB`,
-        peer: `${mb(small.usage.maxrss_kb).toFixed(1)} MB`,
-        ratio: flat,
-        judged: flat,
-        target: { kind: "max", value: 1.2, label: "flat ≤ 1.2×" },
-      },
+      flatRssRow(`${label}: peak RSS (peer: a tenth of the networks)`, usage, small.usage),
       {
         benchmark: `${label}: file size`,
         piwardrive: `${(bytes / 1e6).toFixed(1)} MB`,
@@ -229,8 +228,8 @@ export const serveSection: Section = {
     return [
       {
         benchmark: `${label} with serve beside: peak RSS (peer: alone)`,
-        piwardrive: `${mb(served.maxrss_kb).toFixed(1)} MB`,
-        peer: `${mb(alone.maxrss_kb).toFixed(1)} MB`,
+        piwardrive: fmtMb(served.maxrss_kb),
+        peer: fmtMb(alone.maxrss_kb),
         ratio: null,
         judged: mb(served.maxrss_kb),
         target: { kind: "max", value: 80, label: "≤ 80 MB" },
@@ -245,7 +244,7 @@ export const serveSection: Section = {
       },
       {
         benchmark: `serve with one page over the same ${seconds} s: peak RSS, CPU share`,
-        piwardrive: `${mb(serveUsage.maxrss_kb).toFixed(1)} MB, ${cpu(serveUsage).toFixed(2)} %`,
+        piwardrive: `${fmtMb(serveUsage.maxrss_kb)}, ${cpu(serveUsage).toFixed(2)} %`,
         peer: "—",
         ratio: null,
         judged: mb(serveUsage.maxrss_kb),

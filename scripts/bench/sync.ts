@@ -9,7 +9,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { measureProcess } from "./collect_rss.ts";
+import { fmtMb, measureProcess } from "./usage.ts";
 import { emptyLatest } from "./fixtures.ts";
 import { type Context, productArgv, type Row, type Section } from "./lib.ts";
 import { PG_USER, postgresAvailable, startPostgres } from "../../tests/helpers/postgres.ts";
@@ -134,7 +134,7 @@ export const syncSection: Section = {
       },
       {
         benchmark: `${label}: peak RSS`,
-        piwardrive: `${(usage.maxrss_kb / 1024).toFixed(1)} MB`,
+        piwardrive: fmtMb(usage.maxrss_kb),
         peer: "—",
         ratio: null,
         target: null,

@@ -9,9 +9,9 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
-import { measureProcess, type Usage } from "./collect_rss.ts";
-import { sightingsDb } from "./export.ts";
-import { type Context, fmtInt, productArgv, PYTHON, type Row, type Section, which } from "./lib.ts";
+import { flatSizes, sightingsDb } from "./export.ts";
+import { type Context, fmtInt, productArgv, type Row, type Section } from "./lib.ts";
+import { flatRssRow, fmtMb, measureProcess, requireUsageWrapper, type Usage } from "./usage.ts";
 
 const SINK = fileURLToPath(new URL("./wigle_sink.ts", import.meta.url));
 const TOKEN = "bench-token";
@@ -67,9 +67,8 @@ export const uploadSection: Section = {
   name: "upload",
   description: "upload of 1M sightings to a local WiGLE stand-in: rows/s; peak RSS at 100k and 1M",
   async run(ctx: Context): Promise<Row[]> {
-    if (!which(PYTHON)) throw new Error(`${PYTHON} is needed to read the child's /proc`);
-    const big = ctx.size(1_000_000, 100_000);
-    const small = ctx.size(100_000, 10_000);
+    requireUsageWrapper();
+    const { big, small } = flatSizes(ctx);
     const sink = await startSink(ctx);
     // The measured child inherits the environment: the stand-in's URL and a token.
     Deno.env.set("PIWARDRIVE_WIGLE_URL", sink.url);
@@ -90,12 +89,11 @@ export const uploadSection: Section = {
       };
       const smallRun = await upload(small);
       const bigRun = await upload(big);
-      const mb = (kb: number) => kb / 1024;
       const [, files] = sink.taken();
       ctx.log(
         `upload: ${fmtInt(big)} sightings in ${bigRun.wall_s.toFixed(2)} s, peak RSS ${
-          mb(smallRun.maxrss_kb).toFixed(1)
-        } MB at ${fmtInt(small)}, ${mb(bigRun.maxrss_kb).toFixed(1)} MB at ${fmtInt(big)}`,
+          fmtMb(smallRun.maxrss_kb)
+        } at ${fmtInt(small)}, ${fmtMb(bigRun.maxrss_kb)} at ${fmtInt(big)}`,
       );
       return [
         {
@@ -110,16 +108,14 @@ export const uploadSection: Section = {
             } s, CPU ${bigRun.cpu_s.toFixed(2)} s for ${fmtInt(big)} sightings (process start, ` +
             `claims and records included)`,
         },
-        {
-          benchmark: `upload: peak RSS at ${fmtInt(big)} (peer: at ${fmtInt(small)})`,
-          piwardrive: `${mb(bigRun.maxrss_kb).toFixed(1)} MB`,
-          peer: `${mb(smallRun.maxrss_kb).toFixed(1)} MB`,
-          ratio: bigRun.maxrss_kb / smallRun.maxrss_kb,
-          target: { kind: "max", value: 1.2, label: "≤ 1.2× (flat)" },
-          note: `upload RSS: ru_maxrss of the reaped process; wall ${
-            smallRun.wall_s.toFixed(2)
-          } / ${bigRun.wall_s.toFixed(2)} s at ${fmtInt(small)} / ${fmtInt(big)} sightings`,
-        },
+        flatRssRow(
+          `upload: peak RSS at ${fmtInt(big)} (peer: at ${fmtInt(small)})`,
+          bigRun,
+          smallRun,
+          `upload RSS: ru_maxrss of the reaped process; wall ${smallRun.wall_s.toFixed(2)} / ${
+            bigRun.wall_s.toFixed(2)
+          } s at ${fmtInt(small)} / ${fmtInt(big)} sightings`,
+        ),
       ];
     } finally {
       Deno.env.delete("PIWARDRIVE_WIGLE_URL");

@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { cliProcess, spawnCli, tempDir } from "../../tests/helpers/cli.ts";
 import { databaseAt, fillBaselineRows } from "../../tests/helpers/db.ts";
 import { writeReplay } from "../../tests/helpers/replay.ts";
-import { type ScenarioResult, Tally } from "./harness.ts";
+import { type ScenarioResult, Tally, trialCopy } from "./harness.ts";
 import { embeddedMigrationFiles } from "../../src/migrate/embedded.ts";
 
 const LATEST = embeddedMigrationFiles.length;
@@ -24,10 +24,7 @@ export async function concurrentMigrators(trials: number, rows = 100_000): Promi
   setup.close();
   for (let i = 0; i < trials; i++) {
     const trial = tally.trial();
-    const sub = `${dir.path}/t${trial}`;
-    Deno.mkdirSync(sub);
-    const path = `${sub}/p.db`;
-    Deno.copyFileSync(golden, path);
+    const { folder, path } = trialCopy(golden, dir.path, trial, "p.db");
     const [a, b] = await Promise.all([
       cliProcess(["--db", path, "migrate"]),
       cliProcess(["--db", path, "migrate"]),
@@ -40,7 +37,7 @@ export async function concurrentMigrators(trials: number, rows = 100_000): Promi
     if (applied !== 1 || upToDate !== 1) {
       tally.fail(`trial ${trial}: ${applied} applied, ${upToDate} up to date`);
     }
-    const backups = [...Deno.readDirSync(sub)].filter((e) => /\.bak-/.test(e.name)).length;
+    const backups = [...Deno.readDirSync(folder)].filter((e) => /\.bak-/.test(e.name)).length;
     if (backups !== 1) tally.fail(`trial ${trial}: ${backups} backups`);
     const db = new DatabaseSync(path, { readOnly: true });
     const ledger = db.prepare("SELECT count(*) AS n FROM schema_version").get()!.n;

@@ -9,7 +9,7 @@
 import { cli, cliProcess, tempDir } from "../../tests/helpers/cli.ts";
 import { databaseAt, fillBaselineRows } from "../../tests/helpers/db.ts";
 import { embeddedMigrationFiles } from "../../src/migrate/embedded.ts";
-import { type ScenarioResult, seededRandom, Tally } from "./harness.ts";
+import { type ScenarioResult, seededRandom, Tally, trialCopy } from "./harness.ts";
 
 type Damage = { name: string; apply(path: string): void };
 
@@ -62,10 +62,7 @@ export async function corruption(trials: number, seed = 3): Promise<ScenarioResu
   let undetected = 0;
   for (let i = 0; i < trials; i++) {
     const trial = tally.trial();
-    const sub = `${dir.path}/t${trial}`;
-    Deno.mkdirSync(sub);
-    const path = `${sub}/bad.db`;
-    Deno.copyFileSync(good, path);
+    const { path } = trialCopy(good, dir.path, trial, "bad.db");
     const damage = damages(random)[trial % 3];
     damage.apply(path);
     const damaged = Deno.readFileSync(path);

@@ -35,6 +35,20 @@ export class Tally {
   }
 }
 
+/** A fresh copy of `golden`, named `name`, in the trial's own folder `t<trial>` under `root`. */
+export function trialCopy(
+  golden: string,
+  root: string,
+  trial: number,
+  name: string,
+): { folder: string; path: string } {
+  const folder = `${root}/t${trial}`;
+  Deno.mkdirSync(folder);
+  const path = `${folder}/${name}`;
+  Deno.copyFileSync(golden, path);
+  return { folder, path };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

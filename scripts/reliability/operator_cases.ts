@@ -152,6 +152,20 @@ function ownedByNobody(t: Trial): string | null {
     : `owner ${info.uid}:${info.gid} mode ${(info.mode! & 0o777).toString(8)}, was nobody 0644`;
 }
 
+/** What a command whose job is to rewrite the live database may change: the file and its lock. */
+const LIVE_DB = /^live\.db(\.lock)?$/;
+
+/**
+ * The command did its job through a symlink to the database (the link is still one) or on a
+ * database another user owns (the owner and mode are still theirs).
+ */
+const keptIdentity = (k: "linkedDb" | "otherOwner"): Expected => ({
+  code: 0,
+  message: null,
+  mayChange: LIVE_DB,
+  check: k === "linkedDb" ? stillSymlink : ownedByNobody,
+});
+
 const backup = (t: TargetKind, message: RegExp): OperatorCase => ({
   command: "db backup",
   args: (trial, target) => ["--db", trial.db, "db", "backup", target],
@@ -202,7 +216,7 @@ export const CASES: OperatorCase[] = [
         ? line(`Cannot restore from ".*": it is a FIFO; give the path of a backup file`)
         : line(`Cannot restore from ".*": the file does not exist; give the path of a backup file`),
       // Restoring is its job: the database is replaced and the old one kept beside it.
-      mayChange: k === "backup" ? /^live\.db(\.lock)?$/ : undefined,
+      mayChange: k === "backup" ? LIVE_DB : undefined,
     },
   })),
   {
@@ -219,23 +233,13 @@ export const CASES: OperatorCase[] = [
       command: "db vacuum",
       args: (_: Trial, target: string) => ["--db", target, "db", "vacuum"],
       target: TARGETS[k],
-      expected: {
-        code: 0,
-        message: null,
-        mayChange: /^live\.db(\.lock)?$/,
-        check: k === "linkedDb" ? stillSymlink : ownedByNobody,
-      },
+      expected: keptIdentity(k),
     },
     {
       command: "db restore",
       args: (t: Trial, target: string) => ["--db", target, "db", "restore", t.backup],
       target: TARGETS[k],
-      expected: {
-        code: 0,
-        message: null,
-        mayChange: /^live\.db(\.lock)?$/,
-        check: k === "linkedDb" ? stillSymlink : ownedByNobody,
-      },
+      expected: keptIdentity(k),
     },
   ]),
   ...(["db vacuum", "db restore", "config set"] as const).flatMap((command) =>
@@ -279,6 +283,6 @@ export const CASES: OperatorCase[] = [
     command: "config set",
     args: (_, target) => ["--db", target, "config", "set", "k", "v"],
     target: TARGETS.otherOwner,
-    expected: { code: 0, message: null, mayChange: /^live\.db(\.lock)?$/, check: ownedByNobody },
+    expected: keptIdentity("otherOwner"),
   },
 ];

@@ -1,14 +1,14 @@
 /**
  * Access points along the sample route and the `iw dev wlan0 scan` text a car passing them would
- * print. Records carry the fields piwardrive reads, in the order and spelling of iw 6.x
- * (`scan.c`): header, `freq`, `capability`, `signal`, `last seen`, `SSID`, `DS Parameter set`,
- * `RSN`, `HT operation`, `WPA`; the many elements it skips (rates, HT/VHT capabilities, WMM…) are
+ * print. Records carry the fields piwardrive reads (header, `freq`, `capability`, `signal`,
+ * `last seen`, `SSID`, `DS Parameter set`, `RSN`, `HT operation`, `WPA`), laid out as iw 6.9 does
+ * by `scripts/lib/iw_text.ts`; the many elements it skips (rates, HT/VHT capabilities, WMM…) are
  * left out to keep the embedded sample small.
  *
  * @module
  */
 import type { Rng } from "../../lib/random.ts";
-import { escapeSsid, securityBlock } from "../../lib/iw_text.ts";
+import { bssRecordText, escapeSsid, securityBlock } from "../../lib/iw_text.ts";
 import { along, distance, type Point } from "./route.ts";
 
 export type Security = "open" | "wep" | "psk" | "transition" | "sae" | "owe" | "eap" | "mixed";
@@ -234,46 +234,47 @@ const AKM: Partial<Record<Security, string>> = {
   mixed: "PSK",
 };
 
-/** One BSS record as `iw dev wlan0 scan` prints it. */
+/** One BSS record as `iw dev wlan0 scan` prints it, trimmed to the elements piwardrive reads. */
 export function bssText(
   ap: AccessPoint,
   signalDbm: number,
   lastSeenMs: number,
   associated: boolean,
-) {
-  const lines = [
-    `BSS ${ap.bssid}(on wlan0)${associated ? " -- associated" : ""}`,
-    `\tfreq: ${ap.freqMhz}.0`,
-    `\tcapability: ${capabilityText(ap.capability)}`,
-    `\tsignal: ${signalDbm}.00 dBm`,
-    `\tlast seen: ${lastSeenMs} ms ago`,
-    `\tSSID: ${ap.ssid}`,
-  ];
-  if (ap.freqMhz < 3000) lines.push(`\tDS Parameter set: channel ${ap.channel}`);
+): string {
   const akm = AKM[ap.security];
-  if (akm !== undefined) {
-    const tkip = ap.security === "mixed";
-    lines.push(
-      ...securityBlock(
+  const tkip = ap.security === "mixed";
+  return bssRecordText({
+    bssid: ap.bssid,
+    associated,
+    freqMhz: ap.freqMhz,
+    capability: capabilityText(ap.capability),
+    signalDbm,
+    lastSeenMs,
+    ssid: ap.ssid,
+    elements: {
+      dsParameterSet: ap.freqMhz < 3000 ? [`\tDS Parameter set: channel ${ap.channel}`] : undefined,
+      rsn: akm === undefined ? undefined : securityBlock(
         "RSN",
         tkip ? "TKIP" : "CCMP",
         tkip ? "CCMP TKIP" : "CCMP",
         akm,
         rsnCapsText(ap.rsnCaps),
       ),
-    );
-  }
-  if (ap.freqMhz > 5000) {
-    const above = [36, 44, 52, 60, 100, 108, 116, 124, 132, 149, 157].includes(ap.channel);
-    lines.push(
-      "\tHT operation:",
-      `\t\t * primary channel: ${ap.channel}`,
-      `\t\t * secondary channel offset: ${above ? "above" : "below"}`,
-      "\t\t * STA channel width: any",
-    );
-  }
-  if (ap.security === "mixed") lines.push(...securityBlock("WPA", "TKIP", "TKIP CCMP", "PSK"));
-  return lines.join("\n") + "\n";
+      htOperation: ap.freqMhz > 5000 ? htOperation(ap.channel) : undefined,
+      wpa: tkip ? securityBlock("WPA", "TKIP", "TKIP CCMP", "PSK") : undefined,
+    },
+  });
+}
+
+/** The first lines of iw's `HT operation:` block: the channel pair piwardrive reads. */
+function htOperation(channel: number): string[] {
+  const above = [36, 44, 52, 60, 100, 108, 116, 124, 132, 149, 157].includes(channel);
+  return [
+    "\tHT operation:",
+    `\t\t * primary channel: ${channel}`,
+    `\t\t * secondary channel offset: ${above ? "above" : "below"}`,
+    "\t\t * STA channel width: any",
+  ];
 }
 
 /** Received signal by a log-distance path-loss model; 5 GHz loses more through walls. */

@@ -81,17 +81,26 @@ export function checkBtAddress(at: string, address: unknown, bad: string[]): voi
   }
 }
 
+/** What a scan event and `info` both report of a device: its address, RSSI and TX power. */
+function checkBtRadio(
+  at: string,
+  r: { address: unknown; rssiDbm: unknown; txPowerDbm: unknown },
+  bad: string[],
+): void {
+  checkBtAddress(at, r.address, bad);
+  if (!inRange(r.rssiDbm, -127, 0, true)) bad.push(`${at}: rssiDbm ${show(r.rssiDbm)} ∉ −127…0`);
+  if (!inRange(r.txPowerDbm, -127, 20, true)) {
+    bad.push(`${at}: txPowerDbm ${show(r.txPowerDbm)} ∉ −127…20`);
+  }
+}
+
 export function checkBtEvents(
   records: ReturnType<typeof parseBluetoothctlEvents>["records"],
 ): string[] {
   const bad: string[] = [];
   records.forEach((r, i) => {
     const at = `record ${i}`;
-    checkBtAddress(at, r.address, bad);
-    if (!inRange(r.rssiDbm, -127, 0, true)) bad.push(`${at}: rssiDbm ${show(r.rssiDbm)} ∉ −127…0`);
-    if (!inRange(r.txPowerDbm, -127, 20, true)) {
-      bad.push(`${at}: txPowerDbm ${show(r.txPowerDbm)} ∉ −127…20`);
-    }
+    checkBtRadio(at, r, bad);
     if (!inRange(r.manufacturerId, 0, 0xffff, true)) {
       bad.push(`${at}: manufacturerId ${show(r.manufacturerId)} ∉ 0…65535`);
     }
@@ -121,11 +130,7 @@ export function checkBtInfo(
   if (records.length > 1) bad.push(`${records.length} records: info describes one device`);
   records.forEach((r, i) => {
     const at = `record ${i}`;
-    checkBtAddress(at, r.address, bad);
-    if (!inRange(r.rssiDbm, -127, 0, true)) bad.push(`${at}: rssiDbm ${show(r.rssiDbm)} ∉ −127…0`);
-    if (!inRange(r.txPowerDbm, -127, 20, true)) {
-      bad.push(`${at}: txPowerDbm ${show(r.txPowerDbm)} ∉ −127…20`);
-    }
+    checkBtRadio(at, r, bad);
     if (!inRange(r.batteryPercent, 0, 100, true)) {
       bad.push(`${at}: batteryPercent ${show(r.batteryPercent)} ∉ 0…100`);
     }
@@ -201,7 +206,11 @@ export function sameRecords(chunked: unknown[], whole: unknown[]): string[] {
   ];
 }
 
-/** The parsers fuzzed, one report row each, in report order. */
+/** A whole-text parser: `run` parses the input and returns what `check` finds wrong. */
+function wholeTarget(name: string, tool: Tool, run: (text: string) => string[]): Target {
+  return { name, tool, stream: false, run };
+}
+
 /**
  * A stream parser fed the input chunk by chunk: its records must pass `check` and equal what the
  * whole-text parser returns for the same input.
@@ -227,56 +236,32 @@ function streamTarget<T>(
   };
 }
 
+const btEvents = (text: string) => parseBluetoothctlEvents(text).records;
+const gpsd = (text: string) => parseGpspipe(text).records;
+
+/** The parsers fuzzed, one report row each, in report order. */
 export const PARSERS: readonly Target[] = [
-  { name: "parseIwScan", tool: "iw", stream: false, run: (t) => checkIw(parseIwScan(t).records) },
-  {
-    name: "parseBluetoothctlEvents",
-    tool: "bluetoothctl",
-    stream: false,
-    run: (t) => checkBtEvents(parseBluetoothctlEvents(t).records),
-  },
+  wholeTarget("parseIwScan", "iw", (t) => checkIw(parseIwScan(t).records)),
+  wholeTarget("parseBluetoothctlEvents", "bluetoothctl", (t) => checkBtEvents(btEvents(t))),
   streamTarget(
     "createBluetoothctlStreamParser",
     "bluetoothctl",
     createBluetoothctlStreamParser,
-    (t) => parseBluetoothctlEvents(t).records,
+    btEvents,
     checkBtEvents,
   ),
-  {
-    name: "parseBluetoothctlDevices",
-    tool: "bluetoothctl",
-    stream: false,
-    run: (t) => checkBtDevices(parseBluetoothctlDevices(t).records),
-  },
-  {
-    name: "parseBluetoothctlInfo",
-    tool: "bluetoothctl",
-    stream: false,
-    run: (t) => checkBtInfo(parseBluetoothctlInfo(t).records),
-  },
-  {
-    name: "parseGpspipe",
-    tool: "gpsd",
-    stream: false,
-    run: (t) => checkGpsd(parseGpspipe(t).records),
-  },
-  streamTarget(
-    "createGpspipeStreamParser",
-    "gpsd",
-    createGpspipeStreamParser,
-    (t) => parseGpspipe(t).records,
-    checkGpsd,
+  wholeTarget(
+    "parseBluetoothctlDevices",
+    "bluetoothctl",
+    (t) => checkBtDevices(parseBluetoothctlDevices(t).records),
   ),
-  {
-    name: "parseIpLinkStats",
-    tool: "health",
-    stream: false,
-    run: (t) => checkLinks(parseIpLinkStats(t).records),
-  },
-  {
-    name: "parseVcgencmdTemp",
-    tool: "vcgencmd",
-    stream: false,
-    run: (t) => checkTemp(parseVcgencmdTemp(t)),
-  },
+  wholeTarget(
+    "parseBluetoothctlInfo",
+    "bluetoothctl",
+    (t) => checkBtInfo(parseBluetoothctlInfo(t).records),
+  ),
+  wholeTarget("parseGpspipe", "gpsd", (t) => checkGpsd(gpsd(t))),
+  streamTarget("createGpspipeStreamParser", "gpsd", createGpspipeStreamParser, gpsd, checkGpsd),
+  wholeTarget("parseIpLinkStats", "health", (t) => checkLinks(parseIpLinkStats(t).records)),
+  wholeTarget("parseVcgencmdTemp", "vcgencmd", (t) => checkTemp(parseVcgencmdTemp(t))),
 ];
