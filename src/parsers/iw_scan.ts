@@ -18,6 +18,7 @@ import type { ParseResult } from "./types.ts";
 export type { IwBss } from "./iw_record.ts";
 
 const MAX_WARNINGS = 1000;
+const FIELD_INITIALS = new Set([...FIELD_READERS.keys()].map((k) => k.charCodeAt(0)));
 const FULL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
 // Bounded character class without letters beyond hex and "x": `BSS Load:` and `BSS Color` never match.
 const HEADER = /^BSS ([0-9a-fA-FxX:.*]{1,32})/;
@@ -62,7 +63,7 @@ export function parseIwScan(text: string): ParseResult<IwBss> {
     while (e > p && isBlank(text.charCodeAt(e - 1))) e--;
     start = end + 1;
     if (p === e) continue;
-    if (text.startsWith("BSS ", p)) {
+    if (text.charCodeAt(p) === 66 /* B */ && text.startsWith("BSS ", p)) {
       const next = openRecord(text.slice(p, e), line, warn);
       if (next !== null) {
         if (d !== null) records.push(finish(d, warn));
@@ -159,9 +160,11 @@ function readLine(
     return;
   }
   if (indent > d.base) return; // detail of a field we skip (HT capabilities, Country, …)
+  d.block = "other";
+  // Most top-level fields are ones we skip: their first letter already tells most of them apart.
+  if (!FIELD_INITIALS.has(text.charCodeAt(from))) return;
   let colon = from;
   while (colon < to && text.charCodeAt(colon) !== 58) colon++;
-  d.block = "other";
   const read = FIELD_READERS.get(text.slice(from, colon));
   if (read === undefined) return;
   read(d, text.slice(from, colon), colon < to ? text.slice(colon + 1, to).trim() : "", line, warn);
