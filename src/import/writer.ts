@@ -4,7 +4,7 @@
  * `source` row, so a kill leaves whole batches or nothing of one, and a re-run skips exactly
  * the rows already there. A dry run makes the same decisions against the target read-only.
  */
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { ouiVendor } from "../oui/mod.ts";
 import { storableText, SUMMARY } from "../collect/store.ts";
 import { healthRowValues, trackRowValues } from "../collect/tick.ts";
@@ -161,10 +161,7 @@ export class ImportWriter {
 
   #store(db: DatabaseSync, batch: Batch): void {
     for (const n of batch.networks ?? []) {
-      const existed = this.#networkIds.has(n.bssid) ||
-        this.#exists("wifi_networks", "bssid", n.bssid);
-      const row = this.#stmt(SQL.network).get(
-        n.bssid,
+      this.#upsertSummary("networks", n.bssid, [
         storableText(n.ssid),
         n.freqMhz,
         signal(n.signalDbm, -120, 0),
@@ -174,15 +171,10 @@ export class ImportWriter {
         n.firstSeen,
         n.lastSeen,
         ...position(n),
-      ) as { id: number };
-      this.#networkIds.set(n.bssid, row.id);
-      this.counts.networks[existed ? "merged" : "new"]++;
+      ]);
     }
     for (const d of batch.devices ?? []) {
-      const existed = this.#deviceIds.has(d.address) ||
-        this.#exists("bluetooth_devices", "address", d.address);
-      const row = this.#stmt(SQL.device).get(
-        d.address,
+      this.#upsertSummary("devices", d.address, [
         storableText(d.name),
         d.deviceType,
         signal(d.rssiDbm, -127, 20),
@@ -191,9 +183,7 @@ export class ImportWriter {
         d.firstSeen,
         d.lastSeen,
         ...position(d),
-      ) as { id: number };
-      this.#deviceIds.set(d.address, row.id);
-      this.counts.devices[existed ? "merged" : "new"]++;
+      ]);
     }
     const next = nextIds(db);
     const append = (table: Appended, key: string, values: () => unknown[] | null) => {
@@ -287,6 +277,17 @@ export class ImportWriter {
         else count(this.counts.skipped, "already imported");
       }
     }
+  }
+
+  /** Merges one network or device into its summary row; counts it new or merged, keeps its id. */
+  #upsertSummary(kind: "networks" | "devices", key: string, values: SQLInputValue[]): void {
+    const [table, column, ids, sql] = kind === "networks"
+      ? ["wifi_networks", "bssid", this.#networkIds, SQL.network]
+      : ["bluetooth_devices", "address", this.#deviceIds, SQL.device];
+    const existed = ids.has(key) || this.#exists(table, column, key);
+    const row = this.#stmt(sql).get(key, ...values) as { id: number };
+    ids.set(key, row.id);
+    this.counts[kind][existed ? "merged" : "new"]++;
   }
 
   #exists(table: string, column: string, value: string): boolean {
