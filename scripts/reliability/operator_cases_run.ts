@@ -1,6 +1,7 @@
 /**
  * The operator table's rows for the commands that run on the database rather than copy it:
- * `export -o`, `migrate` (up, and down with and without `--allow-data-loss`) and `collect`.
+ * `report -o`, `db salvage`, `import`, `export -o`, `upload --dry-run -o`, `migrate` (up, and down
+ * with and without `--allow-data-loss`) and `collect`.
  */
 import { DatabaseSync } from "node:sqlite";
 import { NOBODY } from "../../tests/helpers/as_user.ts";
@@ -76,6 +77,23 @@ const reportTo = (target: TargetKind, code: number, message: RegExp | null, extr
     expected: { code, message, mayChange: /^out\.csv$/ },
   }) satisfies OperatorCase;
 
+/** `upload --dry-run -o`: the CSV it would send, through the same output writer as export's. */
+const uploadTo = (target: TargetKind, code: number, message: RegExp | null, extra: string[] = []) =>
+  ({
+    command: "upload --dry-run -o",
+    args: (t: Trial, path: string) => [
+      "--db",
+      t.db,
+      "upload",
+      "--dry-run",
+      "-o",
+      path,
+      ...extra,
+    ],
+    target,
+    expected: { code, message, mayChange: /^(out\.csv|null)$/ },
+  }) satisfies OperatorCase;
+
 const salvageTo = (target: TargetKind) =>
   ({
     command: "db salvage",
@@ -122,6 +140,15 @@ export const RUN_CASES: OperatorCase[] = [
   exportTo(TARGETS.folder, 1, line(`Output ".*" is a directory: give a file`)),
   exportTo(TARGETS.missing, 1, line(`Cannot write ".*": .*`)),
   exportTo(TARGETS.fullDisk, 1, line(`Cannot write ".*": .*`)),
+  uploadTo(fresh, 0, null),
+  uploadTo(TARGETS.live, 2, line(`Output ".*" is the database itself: give another file`), [
+    "--force",
+  ]),
+  uploadTo(TARGETS.file, 1, exists()),
+  uploadTo(TARGETS.backup, 1, exists()),
+  uploadTo(TARGETS.symlink, 1, exists(`links to ".*", which exists`)),
+  uploadTo(TARGETS.chardev, 0, null),
+  uploadTo(TARGETS.folder, 1, line(`Output ".*" is a directory: give a file`)),
   {
     command: "migrate --to 6",
     args: (t) => ["--db", t.db, "migrate", "--to", "6"],
