@@ -25,27 +25,24 @@ const withDrive: TargetKind = {
   },
 };
 
-const exportTo = (target: TargetKind, code: number, message: RegExp | null, extra: string[] = []) =>
-  ({
-    command: "export -o",
-    args: (t: Trial, path: string) => [
-      "--db",
-      t.db,
-      "export",
-      "--format",
-      "csv",
-      "-o",
-      path,
-      ...extra,
-    ],
-    target,
-    expected: {
-      code,
-      message,
-      // Writing a new file, or through a device, is the job; replacing one is refused.
-      mayChange: /^(out\.csv|null)$/,
-    },
-  }) satisfies OperatorCase;
+/**
+ * A command that writes through the one output writer (`-o PATH`): writing a new file, or through a
+ * device, is its job; replacing one is refused.
+ */
+const writeTo =
+  (command: string, argv: string[]) =>
+  (target: TargetKind, code: number, message: RegExp | null, extra: string[] = []) =>
+    ({
+      command,
+      args: (t: Trial, path: string) => ["--db", t.db, ...argv, "-o", path, ...extra],
+      target,
+      expected: { code, message, mayChange: /^(out\.csv|null)$/ },
+    }) satisfies OperatorCase;
+
+const exportTo = writeTo("export -o", ["export", "--format", "csv"]);
+/** `upload --dry-run -o`: the CSV it would send. */
+const uploadTo = writeTo("upload --dry-run -o", ["upload", "--dry-run"]);
+const reportTo = writeTo("report -o", ["report", "--quiet"]);
 
 const exists = (what = "exists") => line(`Output file ".*" ${what}: use --force to replace it`);
 const exported =
@@ -68,31 +65,6 @@ function keptBackupHoldsTheDrive(t: Trial): string | null {
 function stillSymlink(_t: Trial, target: string): string | null {
   return Deno.lstatSync(target).isSymlink ? null : `${target} is no longer a symlink`;
 }
-
-const reportTo = (target: TargetKind, code: number, message: RegExp | null, extra: string[] = []) =>
-  ({
-    command: "report -o",
-    args: (t: Trial, path: string) => ["--db", t.db, "report", "-o", path, "--quiet", ...extra],
-    target,
-    expected: { code, message, mayChange: /^out\.csv$/ },
-  }) satisfies OperatorCase;
-
-/** `upload --dry-run -o`: the CSV it would send, through the same output writer as export's. */
-const uploadTo = (target: TargetKind, code: number, message: RegExp | null, extra: string[] = []) =>
-  ({
-    command: "upload --dry-run -o",
-    args: (t: Trial, path: string) => [
-      "--db",
-      t.db,
-      "upload",
-      "--dry-run",
-      "-o",
-      path,
-      ...extra,
-    ],
-    target,
-    expected: { code, message, mayChange: /^(out\.csv|null)$/ },
-  }) satisfies OperatorCase;
 
 const salvageTo = (target: TargetKind) =>
   ({
