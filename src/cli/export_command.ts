@@ -16,13 +16,12 @@ import {
   type ExportResult,
   ExportSource,
   exportText,
-  parseTimeBound,
   WIGLE_UNKNOWN_ACCURACY_M,
   type WigleDevice,
 } from "../export/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath, VERSION } from "./context.ts";
 import { ensureSinceBeforeUntil, excludeOption } from "./filter_options.ts";
-import { asOption, jsonOption } from "./options.ts";
+import { forceOption, jsonOption, outputOption, sinceOption, untilOption } from "./options.ts";
 import { BufferedWriter, ReaderClosed } from "./buffered_writer.ts";
 import { type ByteWriter, planOutputOption, writeOutput } from "./output_file.ts";
 
@@ -83,21 +82,17 @@ export function exportCommand(
       new Option("--type <kinds>", "wifi, bluetooth, or both comma-separated")
         .argParser(parseKinds).default(["wifi", "bluetooth"] as DeviceKind[], "both"),
     )
-    .option(
-      "--since <time>",
-      "from this ISO-8601 date or time on (UTC without a zone)",
-      asOption(parseTimeBound),
-    )
-    .option(
-      "--until <time>",
-      "before this ISO-8601 date or time (exclusive: --until 2024-06-02 ends with June 1)",
-      asOption(parseTimeBound),
+    .addOption(sinceOption())
+    .addOption(
+      untilOption(
+        "before this ISO-8601 date or time (exclusive: --until 2024-06-02 ends with June 1)",
+      ),
     )
     .addOption(excludeOption())
     .option("--best", "wigle/csv: one row per network/device at its best position")
     .option("--no-track", "kml/gpx/geojson: leave out the GPS track")
-    .option("-o, --output <file>", 'file to write; "-" or none for stdout')
-    .option("--force", "replace an existing output file (keeping its owner and mode)")
+    .addOption(outputOption())
+    .addOption(forceOption())
     .addOption(jsonOption("print the summary as JSON (on stderr)"))
     .option("--quiet", "no progress and no summary")
     .action(async (options) => {

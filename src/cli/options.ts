@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { errorMessage } from "../errors.ts";
+import { parseTimeBound } from "../export/mod.ts";
 
 /** Seconds a command waits for the lock another piwardrive process holds, unless told. */
 const DEFAULT_LOCK_WAIT_S = 30;
@@ -50,6 +51,30 @@ export function lockWaitOption(what: string) {
   return new Option("--lock-wait <seconds>", `wait this long for ${what}`)
     .argParser(parseNonNegativeInt("--lock-wait"))
     .default(DEFAULT_LOCK_WAIT_S);
+}
+
+/** `--since <time>`: an ISO-8601 date or time (UTC without a zone), from which on. */
+export function sinceOption(
+  description = "from this ISO-8601 date or time on (UTC without a zone)",
+) {
+  return new Option("--since <time>", description).argParser(asOption(parseTimeBound));
+}
+
+/** `--until <time>`: an ISO-8601 date or time, before which. */
+export function untilOption(description = "before this ISO-8601 date or time") {
+  return new Option("--until <time>", description).argParser(asOption(parseTimeBound));
+}
+
+/** `-o, --output <file>` of a command that writes through the output writer (`output_file.ts`). */
+export function outputOption(description = 'file to write; "-" or none for stdout') {
+  return new Option("-o, --output <file>", description);
+}
+
+/** `--force`: let `-o` replace an existing file. */
+export function forceOption(
+  description = "replace an existing output file (keeping its owner and mode)",
+) {
+  return new Option("--force", description);
 }
 
 /** `--json`, described as what it prints. */

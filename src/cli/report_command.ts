@@ -6,11 +6,10 @@
 import { Command } from "@commander-js/extra-typings";
 import { openDatabase } from "../db/open.ts";
 import { PiwardriveError } from "../errors.ts";
-import { parseTimeBound } from "../export/mod.ts";
 import { ensureReportSchema, reportPage, ReportReader } from "../report/mod.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { ensureSinceBeforeUntil, excludeOption } from "./filter_options.ts";
-import { asOption } from "./options.ts";
+import { forceOption, outputOption, sinceOption, untilOption } from "./options.ts";
 import { type ByteWriter, osReason, planOutputOption, writeOutput } from "./output_file.ts";
 
 /** Characters gathered before one write: a write per point would cost more than the page. */
@@ -24,14 +23,10 @@ export function reportCommand(
 ) {
   return new Command("report")
     .description("Write one self-contained HTML page of a drive: map, charts and summary")
-    .option("-o, --output <file>", 'file to write; "-" or none for stdout')
-    .option("--force", "replace an existing output file (keeping its owner and mode)")
-    .option(
-      "--since <time>",
-      "from this ISO-8601 date or time on (UTC without a zone)",
-      asOption(parseTimeBound),
-    )
-    .option("--until <time>", "before this ISO-8601 date or time", asOption(parseTimeBound))
+    .addOption(outputOption())
+    .addOption(forceOption())
+    .addOption(sinceOption())
+    .addOption(untilOption())
     .addOption(excludeOption())
     .option("--title <text>", "the page's title", "piwardrive drive")
     .option("--quiet", "no summary")

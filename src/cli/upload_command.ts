@@ -4,7 +4,6 @@
  */
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import type { DatabaseSync } from "node:sqlite";
-import { parseTimeBound } from "../export/mod.ts";
 import { UsageError } from "../errors.ts";
 import { unsentCount } from "../upload/batches.ts";
 import { wigleBaseUrl, WigleClient } from "../upload/client.ts";
@@ -15,7 +14,7 @@ import { statusLines, uploadStatus } from "../upload/status.ts";
 import { acquireUploadLock } from "../db/lock.ts";
 import { type GlobalOptions, type Io, resolveDbPath } from "./context.ts";
 import { wigleDevice } from "./export_command.ts";
-import { asOption, jsonOption } from "./options.ts";
+import { forceOption, jsonOption, outputOption, sinceOption } from "./options.ts";
 import { type ByteWriter, type OutputPlan, planOutputOption, writeOutput } from "./output_file.ts";
 import { openCurrentDatabase } from "./open_for_writing.ts";
 
@@ -46,13 +45,9 @@ export function uploadCommand(io: Io, globals: () => GlobalOptions) {
     .description("Send the sightings not uploaded yet to WiGLE, as gzipped WiGLE CSV")
     .option("--donate", "let WiGLE use the data commercially (donate=on)")
     .option("--dry-run", "send nothing: say what would be sent (and write it with -o)")
-    .option("-o, --output <file>", "with --dry-run: write the would-be WiGLE CSV to this file")
-    .option("--force", "with -o: replace an existing file")
-    .option(
-      "--since <time>",
-      "only sightings from this ISO-8601 date or time on",
-      asOption(parseTimeBound),
-    )
+    .addOption(outputOption("with --dry-run: write the would-be WiGLE CSV to this file"))
+    .addOption(forceOption("with -o: replace an existing file"))
+    .addOption(sinceOption("only sightings from this ISO-8601 date or time on"))
     .option("--status", "list the batches (sent, pending, failed) and WiGLE's status of each")
     .option("--token-file <path>", "file holding the API token (mode 0600, yours)")
     .option(
