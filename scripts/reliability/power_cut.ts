@@ -36,8 +36,17 @@ export async function collectPowerCut(trials: number, seed = 1): Promise<Scenari
       "10ms",
     ]);
     await sleep(300 + random() * 2500);
-    child.kill("SIGKILL");
+    let exitedFirst = false;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      exitedFirst = true; // a 500-tick replay outlasts the kill: ending first is a failure
+    }
     const output = await child.output();
+    if (exitedFirst) {
+      const said = new TextDecoder().decode(output.stderr).trim().split("\n").at(-1);
+      tally.fail(`trial ${trial}: collect ended before the kill (exit ${output.code}: ${said})`);
+    }
     const reported = new TextDecoder().decode(output.stdout).split("\n").filter((l) =>
       l.endsWith("}")
     )
