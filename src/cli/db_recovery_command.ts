@@ -29,6 +29,7 @@ export function checkJson(
   return { status: ok ? "ok" : "failed", findings, database, ok, ...integrity, verify };
 }
 
+/** Adds `db salvage` and `db reindex` (the commands that recover a damaged database) to `db`. */
 // deno-lint-ignore no-explicit-any
 export function addRecoveryCommands<T extends Command<any, any, any>>(
   db: T,
